@@ -1,0 +1,18 @@
+package dev.mlserve.jobs;
+
+import dev.mlserve.scoring.spark.SparkSessions;
+import dev.mlserve.scoring.spark.SparkSettings;
+import org.apache.spark.sql.SparkSession;
+
+/** Under spark-submit (EMR) the launcher configures Spark; run directly, a local session. */
+public final class JobSessions {
+    private JobSessions() {
+    }
+
+    public static SparkSession create(String appName) {
+        if (System.getProperty("spark.master") != null) {
+            return SparkSession.builder().appName(appName).getOrCreate();
+        }
+        return SparkSessions.getOrCreate(SparkSettings.defaults(appName));
+    }
+}

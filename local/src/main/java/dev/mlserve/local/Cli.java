@@ -1,0 +1,189 @@
+package dev.mlserve.local;
+
+import com.fasterxml.jackson.databind.ObjectWriter;
+import dev.mlserve.jobs.args.Flags;
+import dev.mlserve.jobs.train.TrainArgs;
+import dev.mlserve.jobs.train.TrainJob;
+import dev.mlserve.scoring.api.PredictRequest;
+import dev.mlserve.scoring.api.Responses;
+import dev.mlserve.scoring.bundle.Bundle;
+import dev.mlserve.scoring.bundle.BundleWriter;
+import dev.mlserve.scoring.bundle.InputSchemas;
+import dev.mlserve.scoring.bundle.LocalBundleStore;
+import dev.mlserve.scoring.error.BadInputException;
+import dev.mlserve.scoring.error.ModelNotFoundException;
+import dev.mlserve.scoring.io.FileFormat;
+import dev.mlserve.scoring.io.FileScorer;
+import dev.mlserve.scoring.io.Manifest;
+import dev.mlserve.scoring.io.RunInfo;
+import dev.mlserve.scoring.json.Json;
+import dev.mlserve.scoring.score.PipelineScorer;
+import dev.mlserve.scoring.spark.SparkSessions;
+import dev.mlserve.scoring.spark.SparkSettings;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The developer runner's commands. Exit codes: 0 done, 2 bad input or usage, 3 unknown model or
+ * bundle, 1 a real fault. Every answer is one JSON document on stdout.
+ */
+public final class Cli {
+    private static final Logger LOG = LoggerFactory.getLogger(Cli.class);
+    static final String USAGE = """
+            usage: java -jar scoring-local.jar COMMAND [flags]
+              train   --demo --out DIR | --data F.csv --label C --name N [--version V] --out DIR
+              bundle  --pipeline DIR (--schema "<Spark DDL>" | --sample FILE) --name N --version V --out ROOT
+                      [--outputs a,b]
+              predict --bundle DIR [--input FILE]       (request JSON on stdin when no --input)
+              score   --bundle DIR --input FILE --output DIR [--format csv|jsonl|parquet]""";
+
+    private final PrintStream out;
+    private final PrintStream err;
+    private final InputStream stdin;
+    private final Supplier<SparkSession> spark;
+
+    public Cli(PrintStream out, PrintStream err) {
+        this(out, err, System.in, () -> SparkSessions.getOrCreate(SparkSettings.defaults("mlserve-local")));
+    }
+
+    Cli(PrintStream out, PrintStream err, InputStream stdin, Supplier<SparkSession> spark) {
+        this.out = out;
+        this.err = err;
+        this.stdin = stdin;
+        this.spark = spark;
+    }
+
+    public int run(String[] args) {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("help")) {
+            err.println(USAGE);
+            return args.length == 0 ? 2 : 0;
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        String requestId = "local-" + UUID.randomUUID();
+        try {
+            return switch (args[0]) {
+                case "train" -> train(rest);
+                case "bundle" -> bundle(rest);
+                case "predict" -> predict(rest);
+                case "score" -> score(rest);
+                default -> usage("unknown command '" + args[0] + "'");
+            };
+        } catch (IllegalArgumentException e) {
+            return usage(e.getMessage());
+        } catch (BadInputException | ModelNotFoundException e) {
+            print(Responses.error(e, requestId));
+            return e instanceof BadInputException ? 2 : 3;
+        } catch (RuntimeException | IOException e) {
+            LOG.error("request {} failed", requestId, e);
+            print(Responses.error(e, requestId));
+            return 1;
+        }
+    }
+
+    private int usage(String problem) {
+        err.println("error: " + problem);
+        err.println(USAGE);
+        return 2;
+    }
+
+    private int train(String[] args) {
+        TrainArgs parsed = TrainArgs.parse(args);
+        Bundle bundle = TrainJob.run(spark.get(), parsed);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("bundle", bundle.directory().toString());
+        body.put("metadata", bundle.metadata());
+        print(body);
+        return 0;
+    }
+
+    private int bundle(String[] args) {
+        Flags f = Flags.parse(args, Set.of("--pipeline", "--schema", "--sample", "--name", "--version", "--out",
+                "--outputs"), Set.of());
+        String pipeline = f.require("--pipeline", null);
+        String name = f.require("--name", null);
+        String version = f.require("--version", null);
+        String root = f.require("--out", null);
+        if (f.has("--schema") == f.has("--sample")) {
+            f.problem("give exactly one of --schema \"<Spark DDL>\" or --sample FILE");
+        }
+        f.check(USAGE);
+        List<String> outputs = f.has("--outputs") ? List.of(f.get("--outputs").split(",")) : null;
+        SparkSession session = spark.get();
+        StructType schema = f.has("--schema") ? InputSchemas.fromDdl(f.get("--schema"))
+                : InputSchemas.fromSample(session, Path.of(f.get("--sample")));
+        Path saved = Path.of(pipeline).toAbsolutePath();
+        PipelineModel model = PipelineModel.load(saved.toUri().toString());
+        Bundle bundle = new BundleWriter(Path.of(root)).wrap(model, saved, name, version, schema, outputs);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("bundle", bundle.directory().toString());
+        body.put("metadata", bundle.metadata());
+        print(body);
+        return 0;
+    }
+
+    private int predict(String[] args) throws IOException {
+        Flags f = Flags.parse(args, Set.of("--bundle", "--input"), Set.of());
+        String dir = f.require("--bundle", null);
+        f.check(USAGE);
+        String body = f.has("--input") ? Files.readString(Path.of(f.get("--input")))
+                : new String(stdin.readAllBytes(), StandardCharsets.UTF_8);
+        PredictRequest request = PredictRequest.parse(body);
+        Bundle bundle = LocalBundleStore.open(Path.of(dir));
+        if (request.version() != null && !request.version().equals(bundle.metadata().version())) {
+            throw new ModelNotFoundException("the bundle at " + dir + " is version " + bundle.metadata().version()
+                    + ", not '" + request.version() + "'");
+        }
+        PipelineScorer scorer = PipelineScorer.load(spark.get(), bundle);
+        long start = System.nanoTime();
+        List<Map<String, Object>> predictions = scorer.predict(request.records(), request.outputs());
+        LOG.info("predict: model={} version={} records={} ms={}", bundle.metadata().name(),
+                bundle.metadata().version(), predictions.size(), (System.nanoTime() - start) / 1_000_000);
+        print(Responses.predictions(bundle.metadata(), predictions));
+        return 0;
+    }
+
+    private int score(String[] args) {
+        Flags f = Flags.parse(args, Set.of("--bundle", "--input", "--output", "--format"), Set.of());
+        String dir = f.require("--bundle", null);
+        String input = f.require("--input", null);
+        String output = f.require("--output", null);
+        f.check(USAGE);
+        Path inputPath = Path.of(input).toAbsolutePath();
+        if (!Files.exists(inputPath)) {
+            throw new IllegalArgumentException("input " + inputPath + " does not exist");
+        }
+        FileFormat format = f.has("--format") ? FileFormat.fromName(f.get("--format"))
+                : FileFormat.fromFileName(inputPath.getFileName().toString());
+        PipelineScorer scorer = PipelineScorer.load(spark.get(), LocalBundleStore.open(Path.of(dir)));
+        Manifest manifest = new FileScorer(spark.get(), scorer).score(inputPath.toUri().toString(), format,
+                Path.of(output).toAbsolutePath().toUri().toString(), RunInfo.inline("local score command"));
+        print(manifest);
+        return manifest.succeeded() ? 0 : 2;
+    }
+
+    private void print(Object body) {
+        try {
+            ObjectWriter writer = Json.MAPPER.writerWithDefaultPrettyPrinter();
+            out.println(writer.writeValueAsString(body));
+            out.flush();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package dev.mlserve.scoring.api;
+
+import dev.mlserve.scoring.bundle.BundleMetadata;
+import dev.mlserve.scoring.error.BadInputException;
+import dev.mlserve.scoring.error.ModelNotFoundException;
+import dev.mlserve.scoring.error.Violation;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The JSON bodies the API answers, shared by the Lambda handler and the CLI so both say the same. */
+public final class Responses {
+    private Responses() {
+    }
+
+    /** {@code {"model", "version", "predictions": [...]}}. */
+    public static Map<String, Object> predictions(BundleMetadata metadata, List<Map<String, Object>> predictions) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("model", metadata.name());
+        body.put("version", metadata.version());
+        body.put("predictions", predictions);
+        return body;
+    }
+
+    /** {@code {"error", "details": [{"record", "field", "reason"}], "requestId"}}; never a stack trace. */
+    public static Map<String, Object> error(String message, List<Violation> violations, String requestId) {
+        List<Map<String, Object>> details = new ArrayList<>();
+        for (Violation v : violations) {
+            Map<String, Object> d = new LinkedHashMap<>();
+            if (v.record() >= 0) {
+                d.put("record", v.record());
+            }
+            if (v.field() != null) {
+                d.put("field", v.field());
+            }
+            d.put("reason", v.reason());
+            details.add(d);
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", message);
+        body.put("details", details);
+        body.put("requestId", requestId);
+        return body;
+    }
+
+    /** The HTTP status of a failure: 400 bad input, 404 unknown model or version, 500 anything else. */
+    public static int status(Throwable e) {
+        if (e instanceof BadInputException) {
+            return 400;
+        }
+        if (e instanceof ModelNotFoundException) {
+            return 404;
+        }
+        return 500;
+    }
+
+    /** The error body of any failure; real faults say only that they happened. */
+    public static Map<String, Object> error(Throwable e, String requestId) {
+        if (e instanceof BadInputException b) {
+            return error(b.getMessage(), b.violations(), requestId);
+        }
+        if (e instanceof ModelNotFoundException) {
+            return error(e.getMessage(), List.of(), requestId);
+        }
+        return error("internal error; see the function log for request " + requestId, List.of(), requestId);
+    }
+}

@@ -1,0 +1,99 @@
+package dev.mlserve.scoring.bundle;
+
+import dev.mlserve.scoring.score.PipelineScorer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Writes bundles into a local root: {@code <root>/<name>/<version>/{bundle.json,pipeline/}} and
+ * {@code <root>/<name>/LATEST}. The folder is assembled under a temporary name and moved into
+ * place, so a half-written bundle is never visible as a version.
+ */
+public final class BundleWriter {
+    private final Path root;
+
+    public BundleWriter(Path root) {
+        this.root = root.toAbsolutePath().normalize();
+    }
+
+    /** Saves a fitted pipeline as a new bundle version and points LATEST at it. */
+    public Bundle write(PipelineModel model, String name, String version, StructType inputSchema,
+                        List<String> outputs, Map<String, Double> metrics) {
+        BundleMetadata metadata = metadata(model, name, version, inputSchema, outputs, metrics);
+        return assemble(metadata, staging -> model.write().overwrite().save(staging.toUri().toString()));
+    }
+
+    /**
+     * Wraps a PipelineModel that any Spark job saved: the pipeline folder is copied as it is, after
+     * checking that the pipeline accepts the given input schema.
+     */
+    public Bundle wrap(PipelineModel loaded, Path savedPipeline, String name, String version,
+                       StructType inputSchema, List<String> outputs) {
+        BundleMetadata metadata = metadata(loaded, name, version, inputSchema, outputs, Map.of());
+        return assemble(metadata, staging -> copyTree(savedPipeline, staging));
+    }
+
+    private static BundleMetadata metadata(PipelineModel model, String name, String version, StructType inputSchema,
+                                           List<String> outputs, Map<String, Double> metrics) {
+        BundleMetadata draft = new BundleMetadata(name, version, org.apache.spark.package$.MODULE$.SPARK_VERSION(),
+                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), BundleMetadata.fieldsOf(inputSchema),
+                outputs, metrics);
+        List<String> available = PipelineScorer.Outputs.added(model, draft.sparkSchema());
+        List<String> chosen = outputs == null || outputs.isEmpty() ? PipelineScorer.Outputs.standard(available) : outputs;
+        for (String o : chosen) {
+            if (!available.contains(o)) {
+                throw new IllegalArgumentException("output column '" + o + "' is not produced by the pipeline (it adds: "
+                        + String.join(", ", available) + ")");
+            }
+        }
+        return draft.withOutputs(chosen);
+    }
+
+    private interface PipelineSaver {
+        void save(Path pipelineDir) throws IOException;
+    }
+
+    private Bundle assemble(BundleMetadata metadata, PipelineSaver saver) {
+        Path modelDir = root.resolve(metadata.name());
+        Path target = modelDir.resolve(metadata.version());
+        try {
+            if (Files.exists(target)) {
+                throw new FileAlreadyExistsException(target.toString(), null,
+                        "bundle version already exists; choose a new version");
+            }
+            Files.createDirectories(modelDir);
+            Path staging = Files.createTempDirectory(modelDir, "." + metadata.version() + ".staging-");
+            saver.save(staging.resolve(Bundle.PIPELINE_DIR));
+            BundleFiles.writeMetadata(staging, metadata);
+            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+            BundleFiles.writeLatest(root, metadata.name(), metadata.version());
+            return new Bundle(metadata, target);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write bundle " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) paths::iterator) {
+                Path dest = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(dest);
+                } else {
+                    Files.copy(p, dest, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,263 @@
+package dev.mlserve.scoring.io;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.mlserve.scoring.bundle.BundleMetadata;
+import dev.mlserve.scoring.bundle.FieldSpec;
+import dev.mlserve.scoring.error.BadInputException;
+import dev.mlserve.scoring.error.Violation;
+import dev.mlserve.scoring.json.Json;
+import dev.mlserve.scoring.schema.RecordValidator;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Reads CSV (header row), JSON Lines or Parquet and validates every row with the same
+ * {@link RecordValidator} the API uses. Bad rows are kept, marked with their reasons; file-level
+ * problems (no header, a required column absent) are a {@link BadInputException}.
+ */
+public final class InputReader {
+    static final String CORRUPT = "_corrupt_record";
+
+    private final SparkSession spark;
+    private final BundleMetadata metadata;
+
+    public InputReader(SparkSession spark, BundleMetadata metadata) {
+        this.spark = spark;
+        this.metadata = metadata;
+    }
+
+    public ValidatedInput read(String path, FileFormat format) {
+        return switch (format) {
+            case CSV -> readCsv(path);
+            case JSONL -> readJsonLines(path);
+            case PARQUET -> readParquet(path);
+        };
+    }
+
+    private ValidatedInput readCsv(String path) {
+        String[] header = spark.read().option("header", "true").csv(path).columns();
+        if (header.length == 0) {
+            throw new BadInputException("the CSV file is empty or has no header row",
+                    List.of(new Violation(-1, null, "a header row naming the columns is required")));
+        }
+        StructType raw = new StructType();
+        for (String column : header) {
+            raw = raw.add(column, DataTypes.StringType, true);
+        }
+        StructType input = raw;
+        requireColumns(Arrays.asList(header));
+        Dataset<Row> rows = spark.read()
+                .option("header", "true")
+                .option("mode", "PERMISSIVE")
+                .option("columnNameOfCorruptRecord", CORRUPT)
+                .schema(raw.add(CORRUPT, DataTypes.StringType, true))
+                .csv(path);
+        return validate(rows, input, RecordValidator.Mode.TEXT, FileFormat.CSV);
+    }
+
+    private ValidatedInput readJsonLines(String path) {
+        Dataset<Row> lines = spark.read().text(path).filter(functions.trim(functions.col("value")).notEqual(""));
+        StructType input = new StructType();
+        for (FieldSpec f : metadata.inputSchema()) {
+            input = input.add(f.name(), f.type().sparkType(), true);
+        }
+        StructType out = input.add(ValidatedInput.ERRORS, DataTypes.StringType, true)
+                .add(ValidatedInput.SOURCE, DataTypes.StringType, true);
+        Dataset<Row> validated = lines.mapPartitions(
+                new ValidateJsonLines(new RecordValidator(metadata.inputSchema(), RecordValidator.Mode.JSON, true),
+                        metadata.inputSchema().size()),
+                Encoders.row(out));
+        return new ValidatedInput(validated, Arrays.asList(input.fieldNames()), FileFormat.JSONL);
+    }
+
+    private ValidatedInput readParquet(String path) {
+        Dataset<Row> rows = spark.read().parquet(path);
+        requireColumns(Arrays.asList(rows.columns()));
+        return validate(rows, rows.schema(), RecordValidator.Mode.JSON, FileFormat.PARQUET);
+    }
+
+    /** A required bundle field absent from the file's columns fails the whole file, with its name. */
+    private void requireColumns(List<String> columns) {
+        List<Violation> missing = new ArrayList<>();
+        for (FieldSpec f : metadata.inputSchema()) {
+            if (!f.nullable() && !columns.contains(f.name())) {
+                missing.add(new Violation(-1, f.name(), "required column is missing from the file"));
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new BadInputException("the file lacks required columns", missing);
+        }
+    }
+
+    /** CSV and Parquet: typed bundle fields in place, other columns as they are, absent fields appended. */
+    private ValidatedInput validate(Dataset<Row> rows, StructType input, RecordValidator.Mode mode, FileFormat format) {
+        Map<String, FieldSpec> fields = new LinkedHashMap<>();
+        metadata.inputSchema().forEach(f -> fields.put(f.name(), f));
+        StructType out = new StructType();
+        List<String> columns = new ArrayList<>();
+        for (StructField c : input.fields()) {
+            FieldSpec f = fields.get(c.name());
+            out = out.add(c.name(), f == null ? c.dataType() : f.type().sparkType(), true);
+            columns.add(c.name());
+        }
+        for (FieldSpec f : metadata.inputSchema()) {
+            if (!columns.contains(f.name())) {
+                out = out.add(f.name(), f.type().sparkType(), true);
+                columns.add(f.name());
+            }
+        }
+        out = out.add(ValidatedInput.ERRORS, DataTypes.StringType, true)
+                .add(ValidatedInput.SOURCE, DataTypes.StringType, true);
+        Dataset<Row> validated = rows.mapPartitions(
+                new ValidateColumns(new RecordValidator(metadata.inputSchema(), mode, true), input.fieldNames(),
+                        columns.toArray(String[]::new), typedIndexes(columns),
+                        rows.schema().getFieldIndex(CORRUPT).isDefined()),
+                Encoders.row(out));
+        return new ValidatedInput(validated, columns, format);
+    }
+
+    /** For each output column, its index among the bundle fields (the validator's output), or -1. */
+    private int[] typedIndexes(List<String> columns) {
+        List<String> fieldNames = metadata.inputSchema().stream().map(FieldSpec::name).toList();
+        return columns.stream().mapToInt(fieldNames::indexOf).toArray();
+    }
+
+    static String errorsJson(List<Violation> violations) {
+        List<Map<String, String>> errors = new ArrayList<>(violations.size());
+        for (Violation v : violations) {
+            Map<String, String> e = new LinkedHashMap<>();
+            e.put("field", v.field());
+            e.put("reason", v.reason());
+            errors.add(e);
+        }
+        return toJson(errors);
+    }
+
+    static String toJson(Object value) {
+        try {
+            return Json.MAPPER.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Validates rows that have named columns (CSV cells as text, Parquet values typed). */
+    private static final class ValidateColumns implements MapPartitionsFunction<Row, Row> {
+        private final RecordValidator validator;
+        private final String[] inputColumns;
+        private final String[] outColumns;
+        private final int[] typedIndex;
+        private final boolean hasCorrupt;
+
+        ValidateColumns(RecordValidator validator, String[] inputColumns, String[] outColumns, int[] typedIndex,
+                        boolean hasCorrupt) {
+            this.validator = validator;
+            this.inputColumns = inputColumns;
+            this.outColumns = outColumns;
+            this.typedIndex = typedIndex;
+            this.hasCorrupt = hasCorrupt;
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> rows) {
+            return new Iterator<>() {
+                private final List<Violation> violations = new ArrayList<>();
+
+                @Override
+                public boolean hasNext() {
+                    return rows.hasNext();
+                }
+
+                @Override
+                public Row next() {
+                    Row row = rows.next();
+                    Map<String, Object> record = new LinkedHashMap<>();
+                    for (int i = 0; i < inputColumns.length; i++) {
+                        record.put(inputColumns[i], row.get(i));
+                    }
+                    violations.clear();
+                    String corrupt = hasCorrupt ? row.getString(inputColumns.length) : null;
+                    Object[] typed = null;
+                    if (corrupt != null) {
+                        violations.add(new Violation(0, null, "malformed CSV line: expected "
+                                + inputColumns.length + " columns as in the header"));
+                    } else {
+                        typed = validator.convert(0, record, violations);
+                    }
+                    Object[] values = new Object[outColumns.length + 2];
+                    for (int i = 0; i < outColumns.length; i++) {
+                        int field = typedIndex[i];
+                        values[i] = field >= 0 ? (typed == null ? null : typed[field]) : record.get(outColumns[i]);
+                    }
+                    if (!violations.isEmpty()) {
+                        values[outColumns.length] = errorsJson(violations);
+                        values[outColumns.length + 1] = corrupt != null ? toJson(corrupt) : toJson(record);
+                    }
+                    return RowFactory.create(values);
+                }
+            };
+        }
+    }
+
+    /** Parses each line as one JSON record, exactly as the API parses a record. */
+    private static final class ValidateJsonLines implements MapPartitionsFunction<Row, Row> {
+        private final RecordValidator validator;
+        private final int fieldCount;
+
+        ValidateJsonLines(RecordValidator validator, int fieldCount) {
+            this.validator = validator;
+            this.fieldCount = fieldCount;
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> lines) {
+            return new Iterator<>() {
+                private final List<Violation> violations = new ArrayList<>();
+
+                @Override
+                public boolean hasNext() {
+                    return lines.hasNext();
+                }
+
+                @Override
+                public Row next() {
+                    String line = lines.next().getString(0);
+                    violations.clear();
+                    Object[] values = new Object[fieldCount + 2];
+                    Object record;
+                    try {
+                        record = Json.MAPPER.readValue(line, Object.class);
+                    } catch (JsonProcessingException e) {
+                        violations.add(new Violation(0, null, "malformed JSON: "
+                                + e.getOriginalMessage().lines().findFirst().orElse("")));
+                        values[fieldCount] = errorsJson(violations);
+                        values[fieldCount + 1] = toJson(line);
+                        return RowFactory.create(values);
+                    }
+                    Object[] typed = validator.convertAny(0, record, violations);
+                    if (typed != null) {
+                        System.arraycopy(typed, 0, values, 0, fieldCount);
+                    } else {
+                        values[fieldCount] = errorsJson(violations);
+                    }
+                    values[fieldCount + 1] = line;
+                    return RowFactory.create(values);
+                }
+            };
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package dev.mlserve.scoring.io;
+
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * Input rows after validation: every input column (bundle fields typed as the bundle says, other
+ * columns passed through), bundle fields the input lacks (null), then {@link #ERRORS} (null when
+ * the row is valid, else a JSON array of {field, reason}) and {@link #SOURCE} (the original record
+ * as JSON text; kept for every row in JSON Lines, whose output is the original object plus outputs).
+ *
+ * @param columns the data columns in output order (no internal columns)
+ */
+public record ValidatedInput(Dataset<Row> rows, List<String> columns, FileFormat format) {
+    public static final String ERRORS = "__mlserve_errors";
+    public static final String SOURCE = "__mlserve_source";
+}

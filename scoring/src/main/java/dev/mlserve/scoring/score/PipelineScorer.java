@@ -1,0 +1,164 @@
+package dev.mlserve.scoring.score;
+
+import dev.mlserve.scoring.bundle.Bundle;
+import dev.mlserve.scoring.bundle.BundleMetadata;
+import dev.mlserve.scoring.error.BadInputException;
+import dev.mlserve.scoring.error.BundleFormatException;
+import dev.mlserve.scoring.error.Violation;
+import dev.mlserve.scoring.schema.RecordValidator;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Scores with plain Spark: records become a DataFrame of the bundle's schema, then transform. */
+public final class PipelineScorer implements Scorer {
+    private static final Logger LOG = LoggerFactory.getLogger(PipelineScorer.class);
+
+    private final SparkSession spark;
+    private final BundleMetadata metadata;
+    private final PipelineModel model;
+    private final StructType inputSchema;
+    private final List<String> availableOutputs;
+    private final List<String> defaultOutputs;
+    private final RecordValidator validator;
+
+    public PipelineScorer(SparkSession spark, BundleMetadata metadata, PipelineModel model) {
+        this.spark = spark;
+        this.metadata = metadata;
+        this.model = model;
+        this.inputSchema = metadata.sparkSchema();
+        this.availableOutputs = Outputs.added(model, inputSchema);
+        this.defaultOutputs = metadata.outputs().isEmpty()
+                ? Outputs.standard(availableOutputs)
+                : checkOutputs(metadata.outputs(), availableOutputs);
+        this.validator = new RecordValidator(metadata.inputSchema(), RecordValidator.Mode.JSON, false);
+    }
+
+    /** Loads the bundle's pipeline (the slow part of a cold start). */
+    public static PipelineScorer load(SparkSession spark, Bundle bundle) {
+        long start = System.nanoTime();
+        PipelineModel model;
+        try {
+            model = PipelineModel.load(bundle.pipelineDirectory().toUri().toString());
+        } catch (RuntimeException e) {
+            throw new BundleFormatException("cannot load the pipeline of bundle " + bundle.directory()
+                    + ": " + e.getMessage(), e);
+        }
+        PipelineScorer scorer = new PipelineScorer(spark, bundle.metadata(), model);
+        LOG.info("bundle loaded: model={} version={} stages={} ms={}", bundle.metadata().name(),
+                bundle.metadata().version(), model.stages().length, (System.nanoTime() - start) / 1_000_000);
+        return scorer;
+    }
+
+    @Override
+    public BundleMetadata metadata() {
+        return metadata;
+    }
+
+    @Override
+    public List<String> availableOutputs() {
+        return availableOutputs;
+    }
+
+    public List<String> defaultOutputs() {
+        return defaultOutputs;
+    }
+
+    public PipelineModel model() {
+        return model;
+    }
+
+    @Override
+    public List<Map<String, Object>> predict(List<?> records, List<String> outputs) {
+        List<String> columns = resolveOutputs(outputs);
+        if (records == null || records.isEmpty()) {
+            throw new BadInputException("request has no records",
+                    List.of(new Violation(-1, "records", "at least one record is required")));
+        }
+        List<Object[]> values = validator.convertAll(records);
+        List<Row> rows = new ArrayList<>(values.size());
+        for (Object[] v : values) {
+            rows.add(RowFactory.create(v));
+        }
+        Column[] selected = columns.stream().map(functions::col).toArray(Column[]::new);
+        List<Row> scored = transform(spark.createDataFrame(rows, inputSchema)).select(selected).collectAsList();
+        List<Map<String, Object>> predictions = new ArrayList<>(scored.size());
+        for (Row row : scored) {
+            predictions.add(OutputValues.toMap(row, columns));
+        }
+        return predictions;
+    }
+
+    @Override
+    public Dataset<Row> transform(Dataset<Row> input) {
+        return model.transform(input);
+    }
+
+    /** The caller's output selection, or the bundle's default; unknown names are a 400. */
+    public List<String> resolveOutputs(List<String> requested) {
+        if (requested == null || requested.isEmpty()) {
+            return defaultOutputs;
+        }
+        return checkOutputs(requested, availableOutputs);
+    }
+
+    private static List<String> checkOutputs(List<String> requested, List<String> available) {
+        List<Violation> problems = new ArrayList<>();
+        Set<String> unique = new LinkedHashSet<>();
+        for (String name : requested) {
+            if (!available.contains(name)) {
+                problems.add(new Violation(-1, "outputs", "unknown output column '" + name
+                        + "' (available: " + String.join(", ", available) + ")"));
+            } else {
+                unique.add(name);
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new BadInputException("unknown output column", problems);
+        }
+        return List.copyOf(unique);
+    }
+
+    /** Which columns a pipeline adds, and which of them are answered by default. */
+    public static final class Outputs {
+        /** The columns Spark's classifiers and regressors produce, in answer order. */
+        public static final List<String> STANDARD = List.of("prediction", "probability", "predictedLabel");
+
+        private Outputs() {
+        }
+
+        public static List<String> added(PipelineModel model, StructType inputSchema) {
+            StructType out;
+            try {
+                out = model.transformSchema(inputSchema);
+            } catch (RuntimeException e) {
+                throw new BundleFormatException("the pipeline does not accept the bundle's input schema "
+                        + inputSchema.simpleString() + ": " + e.getMessage(), e);
+            }
+            List<String> inputs = Arrays.asList(inputSchema.fieldNames());
+            return Arrays.stream(out.fieldNames()).filter(n -> !inputs.contains(n)).toList();
+        }
+
+        public static List<String> standard(List<String> available) {
+            List<String> standard = STANDARD.stream().filter(available::contains).toList();
+            if (!standard.isEmpty()) {
+                return standard;
+            }
+            // A pipeline without a predictor (a pure feature pipeline): answer its last column.
+            return available.isEmpty() ? List.of() : List.of(available.get(available.size() - 1));
+        }
+    }
+}
