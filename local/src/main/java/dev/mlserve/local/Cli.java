@@ -51,7 +51,8 @@ public final class Cli {
               bundle  --pipeline DIR (--schema "<Spark DDL>" | --sample FILE) --name N --version V --out ROOT
                       [--outputs a,b]
               predict --bundle DIR [--input FILE]       (request JSON on stdin when no --input)
-              score   --bundle DIR --input FILE --output DIR [--format csv|jsonl|parquet]""";
+              score   --bundle DIR --input FILE --output DIR [--format csv|jsonl|parquet]
+              demo    [--store DIR]                     (train or reuse the demo bundle, predict, score a file)""";
 
     private final PrintStream out;
     private final PrintStream err;
@@ -82,6 +83,7 @@ public final class Cli {
                 case "bundle" -> bundle(rest);
                 case "predict" -> predict(rest);
                 case "score" -> score(rest);
+                case "demo" -> new Demo(this, spark).run(rest);
                 default -> usage("unknown command '" + args[0] + "'");
             };
         } catch (IllegalArgumentException e) {
@@ -177,7 +179,7 @@ public final class Cli {
         return manifest.succeeded() ? 0 : 2;
     }
 
-    private void print(Object body) {
+    void print(Object body) {
         try {
             ObjectWriter writer = Json.MAPPER.writerWithDefaultPrettyPrinter();
             out.println(writer.writeValueAsString(body));

@@ -1,0 +1,220 @@
+package dev.mlserve.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mlserve.scoring.json.Json;
+import dev.mlserve.scoring.testing.Parity;
+import dev.mlserve.scoring.testing.ParityPipelines;
+import dev.mlserve.scoring.testing.TestSpark;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.classification.DecisionTreeClassifier;
+import org.apache.spark.ml.feature.QuantileDiscretizer;
+import org.apache.spark.ml.feature.StringIndexer;
+import org.apache.spark.ml.feature.VectorAssembler;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The runner's commands end to end, in-process, on the shared test session. */
+class CliTest {
+    private static final SparkSession SPARK = TestSpark.session();
+
+    @TempDir
+    static Path dir;
+
+    private static Path demoBundle;
+
+    record Result(int code, String out, String err) {
+        JsonNode json() throws Exception {
+            return Json.MAPPER.readTree(out);
+        }
+    }
+
+    static Result run(String stdin, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = new Cli(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true,
+                StandardCharsets.UTF_8), new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                () -> SPARK).run(args);
+        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @BeforeAll
+    static void trainDemo() throws Exception {
+        Result r = run("", "train", "--demo", "--rows", "1500", "--out", dir.resolve("models").toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        demoBundle = Path.of(r.json().get("bundle").asText());
+    }
+
+    @Test
+    void train_demo_writesChurnVersion1WithHoldoutMetricsAndLatest() throws Exception {
+        assertThat(demoBundle).isEqualTo(dir.resolve("models/churn/1"));
+        JsonNode meta = Json.MAPPER.readTree(demoBundle.resolve("bundle.json").toFile());
+        assertThat(meta.get("metrics").get("areaUnderROC").asDouble()).isBetween(0.6, 1.0);
+        assertThat(meta.get("outputs").toString()).isEqualTo("[\"prediction\",\"probability\",\"predictedLabel\"]");
+        assertThat(Files.readString(dir.resolve("models/churn/LATEST")).strip()).isEqualTo("1");
+        assertThat(demoBundle.resolve("pipeline/metadata")).isDirectory();
+    }
+
+    @Test
+    void predict_fromStdin_answersApiShapedPredictions() throws Exception {
+        Result r = run("""
+                {"records":[{"plan":"basic","contract":"month-to-month","tenureMonths":2,"monthlyCharges":30,
+                 "supportCalls":5,"paperlessBilling":true}]}""", "predict", "--bundle", demoBundle.toString());
+
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode body = r.json();
+        assertThat(body.get("model").asText()).isEqualTo("churn");
+        assertThat(body.get("version").asText()).isEqualTo("1");
+        assertThat(body.at("/predictions/0/predictedLabel").asText()).isIn("yes", "no");
+        assertThat(body.at("/predictions/0/probability").size()).isEqualTo(2);
+    }
+
+    @Test
+    void predict_withBadRecords_printsErrorListingEveryRecordAndFieldAndExits2() throws Exception {
+        Result r = run("""
+                {"records":[
+                  {"plan":"basic","contract":"one-year","monthlyCharges":30,"paperlessBilling":true},
+                  {"plan":7,"contract":"one-year","monthlyCharges":"cheap","paperlessBilling":true},
+                  {"contract":"one-year","monthlyCharges":30,"paperlessBilling":true,"colour":"red"}]}""",
+                "predict", "--bundle", demoBundle.toString());
+
+        assertThat(r.code()).isEqualTo(2);
+        List<String> details = new ArrayList<>();
+        r.json().get("details").forEach(d -> details.add(d.get("record").asInt() + ":" + d.get("field").asText()));
+        assertThat(details).containsExactly("1:plan", "1:monthlyCharges", "2:plan", "2:colour");
+        assertThat(r.json().get("requestId").asText()).isNotBlank();
+        assertThat(r.out()).doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    @Test
+    void predict_withMissingBundle_exits3WithErrorJson() throws Exception {
+        Result r = run("{\"records\":[{}]}", "predict", "--bundle", dir.resolve("nope").toString());
+
+        assertThat(r.code()).isEqualTo(3);
+        assertThat(r.json().get("error").asText()).contains("no bundle");
+    }
+
+    @Test
+    void predict_withUnknownFlag_exits2WithUsage() {
+        Result r = run("", "predict", "--bundel", "x");
+
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("unknown argument '--bundel'").contains("usage:");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void score_csv_writesScoredRejectedAndManifestCountingBadRows() throws Exception {
+        Path input = dir.resolve("customers.csv");
+        Files.writeString(input, """
+                customerId,plan,contract,paymentMethod,region,tenureMonths,monthlyCharges,supportCalls,dataUsageGb,paperlessBilling
+                C1,basic,month-to-month,card,north,3,29.5,2,1.5,true
+                C2,premium,two-year,,south,,99,,,false
+                C3,standard,one-year,card,east,12,,1,3,true
+                C4,standard,one-year,card,east,twelve,40,1,3,maybe
+                """);
+        Path out = dir.resolve("scored-customers");
+
+        Result r = run("", "score", "--bundle", demoBundle.toString(), "--input", input.toString(),
+                "--output", out.toString());
+
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode manifest = Json.MAPPER.readTree(out.resolve("_manifest.json").toFile());
+        assertThat(manifest.get("rowsIn").asLong()).isEqualTo(4);
+        assertThat(manifest.get("rowsScored").asLong()).isEqualTo(2);
+        assertThat(manifest.get("rowsRejected").asLong()).isEqualTo(2);
+        assertThat(manifest.get("route").asText()).isEqualTo("inline");
+        List<String> rejected = Files.readAllLines(out.resolve("rejected.jsonl"));
+        assertThat(rejected).hasSize(2);
+        assertThat(String.join("\n", rejected)).contains("\"monthlyCharges\"").contains("\"tenureMonths\"")
+                .contains("\"paperlessBilling\"");
+        Dataset<Row> scored = SPARK.read().option("header", "true").csv(out.resolve("scored").toString());
+        assertThat(scored.columns()).startsWith("customerId", "plan").endsWith("prediction", "probability",
+                "predictedLabel");
+        assertThat(scored.select("customerId").as(org.apache.spark.sql.Encoders.STRING()).collectAsList())
+                .containsExactlyInAnyOrder("C1", "C2");
+    }
+
+    @Test
+    void bundle_wrapsForeignPipelineWithDdlSchema_andPredictMatchesPlainTransform() throws Exception {
+        PipelineModel foreign = foreignPipeline();
+        Path saved = dir.resolve("foreign-pipeline");
+        foreign.write().save(saved.toString());
+
+        Result wrapped = run("", "bundle", "--pipeline", saved.toString(), "--schema",
+                "plan STRING NOT NULL, tenure DOUBLE, charges DOUBLE", "--name", "foreign", "--version", "7",
+                "--out", dir.resolve("wrapped").toString());
+        assertThat(wrapped.code()).as(wrapped.err()).isZero();
+        assertThat(wrapped.json().at("/metadata/outputs").toString()).isEqualTo("[\"prediction\",\"probability\"]");
+
+        List<Map<String, Object>> records = new ArrayList<>();
+        for (Map<String, Object> m : ParityPipelines.records(40, 77)) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("plan", m.get("plan"));
+            r.put("tenure", m.get("tenure") == null ? 1.0 : m.get("tenure"));
+            r.put("charges", m.get("charges") == null ? 20.0 : m.get("charges"));
+            records.add(r);
+        }
+        Result predicted = run(Json.MAPPER.writeValueAsString(Map.of("records", records)), "predict", "--bundle",
+                dir.resolve("wrapped/foreign/7").toString());
+
+        assertThat(predicted.code()).as(predicted.err()).isZero();
+        Dataset<Row> frame = ParityPipelines.frame(SPARK, records.stream().map(r -> {
+            Map<String, Object> full = new LinkedHashMap<>(r);
+            return full;
+        }).toList()).select("plan", "tenure", "charges");
+        List<Map<String, Object>> expected = Parity.plainTransform(foreign, frame, List.of("prediction", "probability"));
+        assertThat(Json.MAPPER.readTree(predicted.out()).get("predictions").toString())
+                .isEqualTo(Parity.exact(expected));
+    }
+
+    @Test
+    void bundle_withSampleFile_infersSchema() throws Exception {
+        Path saved = dir.resolve("foreign-pipeline-2");
+        foreignPipeline().write().save(saved.toString());
+        Path sample = dir.resolve("sample.csv");
+        Files.writeString(sample, "plan,tenure,charges\nbasic,1.5,20.25\n");
+
+        Result r = run("", "bundle", "--pipeline", saved.toString(), "--sample", sample.toString(), "--name",
+                "sampled", "--version", "1", "--out", dir.resolve("wrapped").toString());
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.json().at("/metadata/inputSchema").toString())
+                .isEqualTo("[{\"name\":\"plan\",\"type\":\"string\",\"nullable\":true},"
+                        + "{\"name\":\"tenure\",\"type\":\"double\",\"nullable\":true},"
+                        + "{\"name\":\"charges\",\"type\":\"double\",\"nullable\":true}]");
+    }
+
+    /** A pipeline made with Spark's API alone, the way any user's job would make one. */
+    private static PipelineModel foreignPipeline() {
+        Dataset<Row> data = ParityPipelines.frame(SPARK, ParityPipelines.records(300, 5))
+                .na().fill(1.0, new String[] {"tenure", "charges"})
+                .withColumn("label", functions.when(functions.col("tenure").lt(20), 1.0).otherwise(0.0))
+                .select("plan", "tenure", "charges", "label");
+        PipelineStage[] stages = {
+            new StringIndexer().setInputCol("plan").setOutputCol("plan_i").setHandleInvalid("keep"),
+            new QuantileDiscretizer().setInputCol("charges").setOutputCol("charges_q").setNumBuckets(4),
+            new VectorAssembler().setInputCols(new String[] {"plan_i", "tenure", "charges_q"}).setOutputCol("features"),
+            new DecisionTreeClassifier().setMaxDepth(4)
+        };
+        return new Pipeline().setStages(stages).fit(data);
+    }
+}
