@@ -3,6 +3,7 @@ package dev.mlserve.scoring.schema;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.mlserve.scoring.bundle.FieldSpec;
 import dev.mlserve.scoring.bundle.FieldType;
@@ -16,6 +17,7 @@ import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -342,6 +344,8 @@ class RecordValidatorTest {
                 Arguments.of(FieldType.LONG, "-9223372036854775808", Long.MIN_VALUE, null),
                 Arguments.of(FieldType.LONG, "9223372036854775808", null, "out of range for long"),
                 Arguments.of(FieldType.LONG, "-9223372036854775809", null, "out of range for long"),
+                Arguments.of(FieldType.LONG, "9223372036854775808.0", null, "out of range for long"),
+                Arguments.of(FieldType.LONG, "-9223372036854775808.0", Long.MIN_VALUE, null),
                 Arguments.of(FieldType.LONG, "9.3e18", null, "out of range for long"),
                 Arguments.of(FieldType.LONG, "1e18", 1_000_000_000_000_000_000L, null),
                 Arguments.of(FieldType.LONG, "2.0", 2L, null),
@@ -379,12 +383,24 @@ class RecordValidatorTest {
                 .containsExactly(new Violation(0, "x", "expected int, got 4.25 (not an integer)"));
         assertThat(violationsOf(longs, record("x", new BigDecimal("1E+999999999"))))
                 .containsExactly(new Violation(0, "x", "out of range for long"));
+        assertThat(violationsOf(ints, record("x", new BigDecimal("1E+20"))))
+                .containsExactly(new Violation(0, "x", "out of range for int"));
         assertThat(violationsOf(longs, record("x", BigInteger.ONE.shiftLeft(63))))
                 .containsExactly(new Violation(0, "x", "out of range for long"));
         assertThat(violationsOf(ints, record("x", Double.NaN)))
                 .containsExactly(new Violation(0, "x", "NaN is not allowed"));
         assertThat(violationsOf(longs, record("x", Float.NEGATIVE_INFINITY)))
                 .containsExactly(new Violation(0, "x", "Infinity is not allowed"));
+    }
+
+    @Test
+    void convert_whenIntegralCellHasHugeExponent_answersQuicklyWithoutExpandingIt() {
+        RecordValidator validator = validator("x", FieldType.LONG, false, Mode.TEXT);
+
+        List<Violation> violations = assertTimeoutPreemptively(Duration.ofSeconds(5),
+                () -> violationsOf(validator, record("x", "1E+99999999")));
+
+        assertThat(violations).containsExactly(new Violation(0, "x", "out of range for long"));
     }
 
     // ---------------------------------------------------------------- numbers and booleans (TEXT)
