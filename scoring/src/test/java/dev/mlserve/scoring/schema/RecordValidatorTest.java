@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import dev.mlserve.scoring.api.PredictRequest;
 import dev.mlserve.scoring.bundle.FieldSpec;
 import dev.mlserve.scoring.bundle.FieldType;
 import dev.mlserve.scoring.error.BadInputException;
@@ -301,6 +302,26 @@ class RecordValidatorTest {
                 new Violation(2, "tenure", "Infinity is not allowed"),
                 new Violation(3, "ratio", "NaN is not allowed"),
                 new Violation(4, "visits", "Infinity is not allowed"));
+    }
+
+    @Test
+    void convertAll_whenRequestBodyParsedByTheApiHasNonFiniteNumbers_rejectsThemByName() {
+        RecordValidator validator = new RecordValidator(
+                List.of(new FieldSpec("tenure", FieldType.DOUBLE, true),
+                        new FieldSpec("visits", FieldType.LONG, true)),
+                Mode.JSON, false);
+        PredictRequest request = PredictRequest.parse("""
+                {"records":[{"tenure": NaN}, {"tenure": 1e400}, {"visits": 12345678901234567890},
+                            {"tenure": 0.5, "visits": 9223372036854775807}]}""");
+
+        BadInputException e = catchThrowableOfType(BadInputException.class,
+                () -> validator.convertAll(request.records()));
+
+        assertThat(e).hasMessage("3 of 4 records are invalid");
+        assertThat(e.violations()).containsExactly(
+                new Violation(0, "tenure", "NaN is not allowed"),
+                new Violation(1, "tenure", "Infinity is not allowed"),
+                new Violation(2, "visits", "out of range for long"));
     }
 
     @Test
