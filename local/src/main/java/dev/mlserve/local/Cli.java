@@ -50,7 +50,8 @@ public final class Cli {
               train   --demo --out DIR | --data F.csv --label C --name N [--version V] --out DIR
               bundle  --pipeline DIR (--schema "<Spark DDL>" | --sample FILE) --name N --version V --out ROOT
                       [--outputs a,b]
-              predict --bundle DIR [--input FILE]       (request JSON on stdin when no --input)
+              predict --bundle DIR [--input FILE] [--repeat N]
+                      (request JSON on stdin when no --input; --repeat logs first/warm timings to stderr)
               score   --bundle DIR --input FILE --output DIR [--format csv|jsonl|parquet]
               demo    [--store DIR]                     (train or reuse the demo bundle, predict, score a file)""";
 
@@ -140,8 +141,9 @@ public final class Cli {
     }
 
     private int predict(String[] args) throws IOException {
-        Flags f = Flags.parse(args, Set.of("--bundle", "--input"), Set.of());
+        Flags f = Flags.parse(args, Set.of("--bundle", "--input", "--repeat"), Set.of());
         String dir = f.require("--bundle", null);
+        int repeat = (int) f.getLong("--repeat", 1, 1);
         f.check(USAGE);
         String body = f.has("--input") ? Files.readString(Path.of(f.get("--input")))
                 : new String(stdin.readAllBytes(), StandardCharsets.UTF_8);
@@ -152,10 +154,21 @@ public final class Cli {
                     + ", not '" + request.version() + "'");
         }
         PipelineScorer scorer = PipelineScorer.load(spark.get(), bundle);
-        long start = System.nanoTime();
-        List<Map<String, Object>> predictions = scorer.predict(request.records(), request.outputs());
-        LOG.info("predict: model={} version={} records={} ms={}", bundle.metadata().name(),
-                bundle.metadata().version(), predictions.size(), (System.nanoTime() - start) / 1_000_000);
+        List<Map<String, Object>> predictions = null;
+        long[] micros = new long[repeat];
+        for (int i = 0; i < repeat; i++) {
+            long start = System.nanoTime();
+            predictions = scorer.predict(request.records(), request.outputs());
+            micros[i] = (System.nanoTime() - start) / 1_000;
+        }
+        LOG.info("predict: model={} version={} records={} firstMs={}", bundle.metadata().name(),
+                bundle.metadata().version(), predictions.size(), micros[0] / 1000.0);
+        if (repeat > 1) {
+            long[] warm = Arrays.copyOfRange(micros, 1, repeat);
+            Arrays.sort(warm);
+            LOG.info("predict timings over {} warm calls: p50Ms={} p99Ms={}", warm.length,
+                    warm[warm.length / 2] / 1000.0, warm[Math.min(warm.length - 1, (int) (warm.length * 0.99))] / 1000.0);
+        }
         print(Responses.predictions(bundle.metadata(), predictions));
         return 0;
     }
