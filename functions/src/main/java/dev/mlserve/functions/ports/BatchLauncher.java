@@ -1,0 +1,41 @@
+package dev.mlserve.functions.ports;
+
+import java.util.Map;
+
+/**
+ * Port: runs the batch scoring job. Adapters: EMR Serverless (StartJobRun/GetJobRun via SDK v2),
+ * and an in-process local Spark run of the same file scoring (the embedded default).
+ */
+public interface BatchLauncher {
+
+    /**
+     * Starts (or, for a repeated clientToken, finds) a batch run.
+     *
+     * @return the backend's run id (EMR jobRunId, or the local run's id)
+     */
+    String start(BatchJob job);
+
+    /** The run's state: SUBMITTED, PENDING, SCHEDULED, RUNNING, SUCCESS, FAILED, CANCELLED. */
+    JobState state(String runId);
+
+    /**
+     * What to run: the same arguments the emr-jobs batch job takes.
+     *
+     * @param jobId our job id (stable across backends; names staging/ and jobs/ objects)
+     * @param bundleUri the bundle version folder (s3://bucket/models/churn/3 or a local URI)
+     * @param inputUri a file or prefix of part files
+     * @param format csv, jsonl or parquet
+     * @param outputUri the result folder (scored/, rejected.jsonl, _manifest.json)
+     * @param clientToken idempotency token (deterministic for S3 events: bucket+key+ETag)
+     * @param tags extra tags for the run (model, version, route)
+     */
+    record BatchJob(String jobId, String bundleUri, String inputUri, String format, String outputUri,
+                    String inputEtag, String clientToken, Map<String, String> tags) {
+    }
+
+    record JobState(String state, String details) {
+        public boolean terminal() {
+            return state.equals("SUCCESS") || state.equals("FAILED") || state.equals("CANCELLED");
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package dev.mlserve.functions.ports;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Port: the bucket. Keys are relative ("incoming/churn/a.csv"); adapters: S3 (SDK v2) and a local
+ * directory laid out like the bucket (the embedded default).
+ */
+public interface ObjectStore {
+
+    /** Metadata of one object, or empty when absent. */
+    Optional<ObjectInfo> head(String key);
+
+    InputStream open(String key) throws IOException;
+
+    /** Copies an object to a local file (for Spark to read). */
+    void download(String key, Path target) throws IOException;
+
+    void put(String key, byte[] bytes, String contentType) throws IOException;
+
+    /** Uploads a local file. */
+    void upload(Path source, String key, String contentType) throws IOException;
+
+    /**
+     * Writes only when no object has the key (S3 {@code If-None-Match: *}); answers false, writing
+     * nothing, when one exists. The building block of at-most-once job starts.
+     */
+    boolean putIfAbsent(String key, byte[] bytes, String contentType) throws IOException;
+
+    /** Keys under a prefix, recursively, in key order. */
+    List<String> list(String prefix) throws IOException;
+
+    /** The URI Spark and EMR use for a key: s3://bucket/key, or file:/... for the local store. */
+    String uri(String key);
+
+    record ObjectInfo(String key, long size, String etag) {
+    }
+}
