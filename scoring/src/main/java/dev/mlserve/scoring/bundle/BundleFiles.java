@@ -74,9 +74,16 @@ public final class BundleFiles {
         writeAtomically(modelDir.resolve(Bundle.LATEST_FILE), (version + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
-    public static Optional<String> parseLatest(String content) {
+    /** The version a LATEST file names; a value that is not a valid version is a broken bundle root. */
+    public static Optional<String> parseLatest(String content, String where) {
         String v = content == null ? "" : content.strip();
-        return v.isEmpty() ? Optional.empty() : Optional.of(v);
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!BundleMetadata.NAME_PATTERN.matcher(v).matches() || v.contains("..")) {
+            throw new BundleFormatException(where + " names '" + v + "', which is not a valid version");
+        }
+        return Optional.of(v);
     }
 
     /** The current version: LATEST when present, else the highest version listed. */

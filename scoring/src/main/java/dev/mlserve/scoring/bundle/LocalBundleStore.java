@@ -39,7 +39,7 @@ public final class LocalBundleStore implements BundleStore {
         Optional<String> pinned = Optional.empty();
         if (Files.isRegularFile(latest)) {
             try {
-                pinned = BundleFiles.parseLatest(Files.readString(latest));
+                pinned = BundleFiles.parseLatest(Files.readString(latest), latest.toString());
             } catch (IOException e) {
                 throw new BundleFormatException("cannot read " + latest, e);
             }

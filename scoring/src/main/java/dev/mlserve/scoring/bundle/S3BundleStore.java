@@ -94,11 +94,7 @@ public final class S3BundleStore implements BundleStore {
         String latestKey = modelKey(name) + Bundle.LATEST_FILE;
         Optional<String> pinned = readLatest(latestKey);
         if (pinned.isPresent()) {
-            String v = pinned.get();
-            if (!BundleMetadata.NAME_PATTERN.matcher(v).matches() || v.contains("..")) {
-                throw new BundleFormatException(location(latestKey) + " names '" + v + "', which is not a valid version");
-            }
-            return v;
+            return pinned.get();
         }
         return BundleFiles.currentVersion(name, Optional.empty(), versions(name));
     }
@@ -216,7 +212,7 @@ public final class S3BundleStore implements BundleStore {
     private Optional<String> readLatest(String key) {
         try {
             return BundleFiles.parseLatest(s3.getObjectAsBytes(GetObjectRequest.builder()
-                    .bucket(bucket).key(key).build()).asUtf8String());
+                    .bucket(bucket).key(key).build()).asUtf8String(), location(key));
         } catch (NoSuchKeyException e) {
             return Optional.empty();
         }
