@@ -125,7 +125,7 @@ public final class PredictionService {
             throw new NotFoundException("unknown job: not a valid job id");
         }
         JobStatus s = jobs.status(jobId).orElseThrow(() -> new NotFoundException("unknown job '" + jobId + "'"));
-        facts.jobId(jobId).model(s.model()).version(s.version()).route(RouteDecision.Route.BATCH.wireName());
+        facts.jobId(jobId).model(s.model()).version(s.version());
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("jobId", s.jobId());
         body.put("state", s.state());

@@ -58,6 +58,17 @@ final class ApiFixtures {
         return root;
     }
 
+    /** A private copy of {@link #bundleRoot()} for tests that change it (LATEST). */
+    static Path copyOfBundleRoot() {
+        try {
+            Path copy = Files.createTempDirectory("mlserve-api-bundles-copy");
+            copy(bundleRoot(), copy);
+            return copy;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Loads a bundle's pipeline once per JVM (the cache under test still decides when to ask). */
     static Scorer load(Bundle bundle) {
         return LOADED.computeIfAbsent(bundle.directory(), d -> PipelineScorer.load(TestSpark.session(), bundle));
@@ -83,6 +94,8 @@ final class ApiFixtures {
                 Path target = to.resolve(from.relativize(p).toString());
                 if (Files.isDirectory(p)) {
                     Files.createDirectories(target);
+                } else if (Files.exists(target)) {
+                    continue;
                 } else {
                     Files.copy(p, target);
                 }

@@ -20,6 +20,7 @@ import dev.mlserve.functions.telemetry.EmfMetrics;
 import dev.mlserve.functions.telemetry.RequestTelemetry;
 import dev.mlserve.functions.testing.InMemoryObjectStore;
 import dev.mlserve.functions.testing.MutableClock;
+import dev.mlserve.scoring.bundle.BundleFiles;
 import dev.mlserve.scoring.bundle.LocalBundleStore;
 import dev.mlserve.scoring.json.Json;
 import dev.mlserve.scoring.score.PipelineScorer;
@@ -29,6 +30,7 @@ import dev.mlserve.scoring.testing.TestSpark;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -50,7 +52,11 @@ class PredictHandlerTest {
     private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
 
     private PredictHandler handler(RoutingPolicy routing) {
-        ScorerCache models = new ScorerCache(new LocalBundleStore(ApiFixtures.bundleRoot()), ApiFixtures::load, clock,
+        return handler(routing, ApiFixtures.bundleRoot());
+    }
+
+    private PredictHandler handler(RoutingPolicy routing, Path bundleRoot) {
+        ScorerCache models = new ScorerCache(new LocalBundleStore(bundleRoot), ApiFixtures::load, clock,
                 Duration.ofSeconds(60), ScorerCache.DEFAULT_CAPACITY);
         PredictionService service = new PredictionService(models, routing,
                 new BatchSubmitter(new InMemoryObjectStore("bucket"), jobs, "models/", () -> "job-1"), jobs, null);
@@ -109,6 +115,30 @@ class PredictHandlerTest {
         } else {
             assertThat(predictions).isEqualTo(expected);
         }
+    }
+
+    @Test
+    void predict_csvWithOutputsInQueryString_answersOnlyThoseColumns() {
+        APIGatewayProxyRequestEvent event = EventLoader.loadApiGatewayRestEvent("events/predict-csv.json")
+                .withQueryStringParameters(Map.of("version", "2", "outputs", "probability"));
+
+        APIGatewayProxyResponseEvent response = handler().handleRequest(event, ApiFixtures.context());
+
+        assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(200);
+        assertThat(body(response).get("version").asText()).isEqualTo("2");
+        assertThat(body(response).get("predictions").get(0).fieldNames()).toIterable().containsExactly("probability");
+    }
+
+    @Test
+    void predict_whenQueryAndBodyAskForDifferentVersions_answers400() {
+        APIGatewayProxyRequestEvent event = EventLoader.loadApiGatewayRestEvent("events/predict-unknown-version.json")
+                .withQueryStringParameters(Map.of("version", "1"));
+
+        APIGatewayProxyResponseEvent response = handler().handleRequest(event, ApiFixtures.context());
+
+        assertThat(response.getStatusCode()).isEqualTo(400);
+        assertThat(body(response).get("details").get(0).get("reason").asText())
+                .isEqualTo("the query string and the body ask for different versions or outputs");
     }
 
     @Test
@@ -197,6 +227,22 @@ class PredictHandlerTest {
                 Map.of("name", "plan", "type", "string", "nullable", false)));
         assertThat(body.get("outputs")).isEqualTo(Json.MAPPER.valueToTree(List.of("prediction", "probability")));
         assertThat(body.get("metrics").get("areaUnderROC").asDouble()).isEqualTo(0.8);
+    }
+
+    @Test
+    void getModel_afterLatestChangesAndTheCheckInterval_answersTheNewCurrentVersionWithoutRestart() throws Exception {
+        Path root = ApiFixtures.copyOfBundleRoot();
+        PredictHandler handler = handler(new RoutingPolicy(1000, MIB, 100_000, 6 * MIB), root);
+        assertThat(body(call(handler, "get-model.json")).get("currentVersion").asText()).isEqualTo("1");
+        BundleFiles.writeLatest(root, "churn", "2");
+
+        clock.advance(Duration.ofSeconds(59));
+        String beforeInterval = body(call(handler, "get-model.json")).get("currentVersion").asText();
+        clock.advance(Duration.ofSeconds(1));
+        String afterInterval = body(call(handler, "get-model.json")).get("currentVersion").asText();
+
+        assertThat(beforeInterval).isEqualTo("1");
+        assertThat(afterInterval).isEqualTo("2");
     }
 
     @Test
