@@ -61,7 +61,7 @@ public record FunctionConfig(String backend, String bucket, String modelPrefix, 
                 Path.of(env.getOrDefault(LOCAL_STORE, "local-store")).toAbsolutePath(),
                 Path.of(env.getOrDefault(CACHE_DIR, Path.of(System.getProperty("java.io.tmpdir"), "mlserve-cache")
                         .toString())),
-                (int) r.number(INLINE_MAX_RECORDS, 1_000, 1, Integer.MAX_VALUE),
+                (int) r.number(INLINE_MAX_RECORDS, 5_000, 1, Integer.MAX_VALUE), // docs/routing.md
                 r.number(INLINE_MAX_BYTES, 1L << 20, 1, Long.MAX_VALUE),
                 r.number(MAX_REQUEST_BYTES, 6L * 1024 * 1024, 1, Long.MAX_VALUE),
                 (int) r.number(MAX_RECORDS, 1_000_000, 1, Integer.MAX_VALUE),

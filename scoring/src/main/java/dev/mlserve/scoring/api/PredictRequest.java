@@ -19,19 +19,26 @@ import java.util.List;
 public record PredictRequest(List<Object> records, String version, List<String> outputs) {
 
     public static PredictRequest parse(String body) {
+        return fromJson(readJson(body));
+    }
+
+    /**
+     * Parses a request body as JSON.
+     *
+     * @throws BadInputException for an empty body or malformed JSON, naming line and column
+     */
+    public static JsonNode readJson(String body) {
         if (body == null || body.isBlank()) {
             throw new BadInputException("request body is empty",
                     List.of(new Violation(-1, null, "expected a JSON object with \"records\"")));
         }
-        JsonNode root;
         try {
-            root = Json.MAPPER.readTree(body);
+            return Json.MAPPER.readTree(body);
         } catch (JsonProcessingException e) {
             throw new BadInputException("request body is not valid JSON", List.of(new Violation(-1, null,
                     e.getOriginalMessage().lines().findFirst().orElse("malformed JSON") + " at line "
                             + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr())));
         }
-        return fromJson(root);
     }
 
     public static PredictRequest fromJson(JsonNode root) {

@@ -1,0 +1,154 @@
+package dev.mlserve.scoring.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mlserve.scoring.bundle.FieldSpec;
+import dev.mlserve.scoring.error.BadInputException;
+import dev.mlserve.scoring.error.Violation;
+import dev.mlserve.scoring.json.Json;
+import dev.mlserve.scoring.schema.RecordValidator;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A prediction request body in any shape the API accepts, mapped onto one list of records:
+ *
+ * <ul>
+ *   <li>{@code {"records": [{...}], "version"?, "outputs"?}} (our own, {@link PredictRequest});
+ *   <li>MLflow scoring-server bodies: {@code dataframe_split} ({@code {columns, data}}),
+ *       {@code dataframe_records}, {@code instances} (a list of objects) and {@code inputs} (a list of
+ *       objects or a columnar object {@code {"col": [v0, v1]}}), each with optional version/outputs;
+ *   <li>{@code text/csv} with a header row: every cell is text, parsed by the field type
+ *       (docs/validation.md); version and outputs come from elsewhere (e.g. query parameters).
+ * </ul>
+ *
+ * <p>Knows nothing of HTTP or Lambda: the CLI and the Lambda handler both use it.
+ *
+ * @param records parsed JSON values (JSON bodies) or maps of column name to cell text (CSV)
+ * @param version the requested bundle version, or null for the current one
+ * @param outputs the requested output columns, or empty for the bundle's outputs
+ * @param values how field values arrive: JSON values, or text cells to parse (CSV)
+ * @param format the body's shape: records, dataframe_split, dataframe_records, instances, inputs or csv
+ */
+public record PredictBody(List<Object> records, String version, List<String> outputs, RecordValidator.Mode values,
+                          String format) {
+
+    public static final String CSV = "csv";
+    /** The top-level keys that carry records; a JSON body has exactly one of them. */
+    public static final List<String> RECORD_KEYS = List.of("records", "dataframe_split", "dataframe_records",
+            "instances", "inputs");
+    private static final List<String> OPTION_KEYS = List.of("version", "outputs");
+    private static final String KEYS_TEXT = "records, dataframe_split, dataframe_records, instances or inputs";
+
+    public PredictBody {
+        // Not List.copyOf: a null record is data (the validator reports it), not a programming error.
+        records = Collections.unmodifiableList(new ArrayList<>(records));
+        outputs = outputs == null ? List.of() : List.copyOf(outputs);
+    }
+
+    /**
+     * Parses a body by its content type: {@code text/csv} (any letter case, any parameters) as CSV
+     * with a header row, anything else as JSON.
+     *
+     * @throws BadInputException for malformed JSON or CSV, or a JSON body of no accepted shape
+     */
+    public static PredictBody parse(String body, String contentType) {
+        if (isCsv(contentType)) {
+            if (body == null || body.isBlank()) {
+                throw new BadInputException("request body is empty",
+                        List.of(new Violation(-1, null, "expected CSV text with a header row")));
+            }
+            return new PredictBody(new ArrayList<>(CsvRecords.parse(body)), null, List.of(),
+                    RecordValidator.Mode.TEXT, CSV);
+        }
+        return fromJson(PredictRequest.readJson(body));
+    }
+
+    /** True for {@code text/csv}, with or without parameters such as {@code ; charset=utf-8}. */
+    public static boolean isCsv(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        int semicolon = contentType.indexOf(';');
+        String media = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip();
+        return media.toLowerCase(Locale.ROOT).equals("text/csv");
+    }
+
+    static PredictBody fromJson(JsonNode root) {
+        if (root == null || !root.isObject()) {
+            throw new BadInputException("request body must be a JSON object",
+                    List.of(new Violation(-1, null, "expected a JSON object with one of " + KEYS_TEXT)));
+        }
+        List<Violation> problems = new ArrayList<>();
+        List<String> present = new ArrayList<>();
+        for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (RECORD_KEYS.contains(name)) {
+                present.add(name);
+            } else if (!OPTION_KEYS.contains(name)) {
+                problems.add(new Violation(-1, name, "unknown key (expected one of " + KEYS_TEXT
+                        + ", with optional version and outputs)"));
+            }
+        }
+        if (present.size() != 1) {
+            problems.add(new Violation(-1, present.isEmpty() ? "records" : String.join(", ", present),
+                    present.isEmpty() ? "is missing (give one of " + KEYS_TEXT + ")"
+                            : "give only one of " + KEYS_TEXT));
+        }
+        if (!problems.isEmpty()) {
+            throw new BadInputException("request is malformed", problems);
+        }
+        String format = present.get(0);
+        ArrayNode records = MlflowBodies.toRecords(format, root.get(format), problems);
+        ObjectNode normalized = Json.MAPPER.createObjectNode();
+        normalized.set("records", records);
+        OPTION_KEYS.stream().filter(root::has).forEach(k -> normalized.set(k, root.get(k)));
+        PredictRequest request;
+        try {
+            request = PredictRequest.fromJson(normalized);
+        } catch (BadInputException e) {
+            problems.addAll(e.violations());
+            request = null;
+        }
+        if (!problems.isEmpty()) {
+            throw new BadInputException("request is malformed", problems);
+        }
+        return new PredictBody(request.records(), request.version(), request.outputs(), RecordValidator.Mode.JSON,
+                format);
+    }
+
+    /**
+     * Checks every record against the bundle's input schema (unknown fields refused, as for every
+     * API request) and answers them as maps of field name to a value typed for Spark, in schema
+     * order: what is scored inline and what is staged for a batch job.
+     *
+     * @throws BadInputException when there are no records, or listing every bad record and field
+     */
+    public List<Map<String, Object>> validated(List<FieldSpec> schema) {
+        if (records.isEmpty()) {
+            throw new BadInputException("request has no records",
+                    List.of(new Violation(-1, "records", "at least one record is required")));
+        }
+        List<Object[]> rows = new RecordValidator(schema, values, false).convertAll(records);
+        List<Map<String, Object>> typed = new ArrayList<>(rows.size());
+        for (Object[] row : rows) {
+            Map<String, Object> record = new LinkedHashMap<>(schema.size() * 2);
+            for (int i = 0; i < row.length; i++) {
+                record.put(schema.get(i).name(), row[i]);
+            }
+            typed.add(record);
+        }
+        return typed;
+    }
+
+    /** The same body with another version and output selection. */
+    public PredictBody with(String newVersion, List<String> newOutputs) {
+        return new PredictBody(records, newVersion, newOutputs, values, format);
+    }
+}
