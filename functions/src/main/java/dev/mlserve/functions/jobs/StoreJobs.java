@@ -17,6 +17,8 @@ import java.nio.file.NoSuchFileException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -149,7 +151,7 @@ public final class StoreJobs implements Jobs {
             JsonNode m = manifest.get();
             boolean ok = Manifest.SUCCEEDED.equals(m.path("status").asText());
             return status(job, ok ? "SUCCESS" : "FAILED", m.path("rowsIn").asLong(), m.path("rowsScored").asLong(),
-                    m.path("rowsRejected").asLong(), ok ? null : m.path("error").asText("the input could not be scored"));
+                    m.path("rowsRejected").asLong(), ok ? null : manifestError(m));
         }
         JobState state = launcher.state(job.runId());
         if (state.state().equals("SUCCESS")) {
@@ -159,6 +161,20 @@ public final class StoreJobs implements Jobs {
             return status(job, manifest.isPresent() ? "SUCCESS" : "FAILED", null, null, null, error);
         }
         return status(job, state.state(), null, null, null, state.state().equals("FAILED") ? state.details() : null);
+    }
+
+    /** The manifest's error and, when it lists them, each field's problem. */
+    private static String manifestError(JsonNode manifest) {
+        StringBuilder error = new StringBuilder(manifest.path("error").asText("the input could not be scored"));
+        List<String> details = new ArrayList<>();
+        for (JsonNode d : manifest.path("details")) {
+            String field = d.path("field").asText(null);
+            details.add(field == null ? d.path("reason").asText() : field + ": " + d.path("reason").asText());
+        }
+        if (!details.isEmpty()) {
+            error.append(" (").append(String.join("; ", details)).append(')');
+        }
+        return error.toString();
     }
 
     private static JobStatus status(JobRecord job, String state, Long in, Long scored, Long rejected, String error) {
