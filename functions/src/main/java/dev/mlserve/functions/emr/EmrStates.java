@@ -25,7 +25,8 @@ final class EmrStates {
             return new JobState("PENDING", join("EMR state '" + rawState + "' is not known to this SDK", details));
         }
         return switch (state) {
-            case SUBMITTED, PENDING, SCHEDULED, RUNNING, SUCCESS, FAILED, CANCELLED -> new JobState(state.name(), details);
+            case SUBMITTED, PENDING, SCHEDULED, RUNNING, SUCCESS, FAILED, CANCELLED ->
+                    new JobState(state.name(), details);
             case QUEUED -> new JobState("PENDING", join("EMR state QUEUED", details));
             case CANCELLING -> new JobState("RUNNING", join("EMR state CANCELLING", details));
             default -> new JobState("PENDING", join("EMR state '" + rawState + "' is not known to this SDK", details));

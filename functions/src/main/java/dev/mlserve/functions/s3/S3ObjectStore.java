@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -131,7 +132,9 @@ public final class S3ObjectStore implements ObjectStore {
     public List<String> list(String prefix) {
         Keys.requirePrefix(prefix);
         List<String> keys = new ArrayList<>();
-        for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix).maxKeys(pageSize)).contents()) {
+        ListObjectsV2Request request = ListObjectsV2Request.builder().bucket(bucket).prefix(prefix).maxKeys(pageSize)
+                .build();
+        for (S3Object o : s3.listObjectsV2Paginator(request).contents()) {
             keys.add(o.key());
         }
         return keys;

@@ -2,6 +2,7 @@ package dev.mlserve.functions.emr;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlserve.functions.jobs.StoreJobs;
 import dev.mlserve.functions.ports.BatchLauncher.BatchJob;
 import dev.mlserve.functions.ports.Jobs.JobStatus;
@@ -49,7 +50,8 @@ class EmbeddedDefaultIT {
     @BeforeEach
     void setUp() throws IOException {
         store = new LocalObjectStore(temp.resolve("local-store"));
-        copyTree(ParityPipelines.bundle(Kind.IMPUTER_FOREST).directory(), store.root().resolve("models/" + MODEL + "/1"));
+        copyTree(ParityPipelines.bundle(Kind.IMPUTER_FOREST).directory(),
+                store.root().resolve("models/" + MODEL + "/1"));
         launcher = new LocalBatchLauncher(spark);
         jobs = new StoreJobs(store, launcher, "local");
     }
@@ -105,9 +107,10 @@ class EmbeddedDefaultIT {
         }
         String manifest = new String(store.open("scored/" + MODEL + "/job-e2e/_manifest.json").readAllBytes(),
                 StandardCharsets.UTF_8);
-        assertThat(Json.MAPPER.readTree(manifest).path("route").asText()).isEqualTo("batch");
-        assertThat(Json.MAPPER.readTree(manifest).path("routeReason").asText()).isEqualTo("61 records > inline limit of 50");
-        assertThat(Json.MAPPER.readTree(manifest).path("jobId").asText()).isEqualTo("job-e2e");
+        JsonNode written = Json.MAPPER.readTree(manifest);
+        assertThat(written.path("route").asText()).isEqualTo("batch");
+        assertThat(written.path("routeReason").asText()).isEqualTo("61 records > inline limit of 50");
+        assertThat(written.path("jobId").asText()).isEqualTo("job-e2e");
         assertThat(store.list("scored/" + MODEL + "/job-e2e/")).contains("scored/" + MODEL + "/job-e2e/rejected.jsonl");
     }
 

@@ -168,8 +168,9 @@ class StoreJobsTest {
     @Test
     void submit_whenTheMarkerIsOlderThanAnyLambdaRun_takesOverUnderTheMarkersJobId() throws Exception {
         String marker = "jobs/by-token/" + Tokens.sha256Hex("dead-token");
-        store.put(marker, ("{\"jobId\":\"orphan\",\"state\":\"STARTING\",\"at\":\"" + NOW.minus(TAKEOVER).minusSeconds(1)
-                + "\"}").getBytes(StandardCharsets.UTF_8), "application/json");
+        Instant longAgo = NOW.minus(TAKEOVER).minusSeconds(1);
+        store.put(marker, ("{\"jobId\":\"orphan\",\"state\":\"STARTING\",\"at\":\"" + longAgo + "\"}")
+                .getBytes(StandardCharsets.UTF_8), "application/json");
         when(launcher.start(any())).thenReturn("run-9");
 
         JobStatus status = jobs.submit(job("mine", "dead-token"), "churn", "1", "r");

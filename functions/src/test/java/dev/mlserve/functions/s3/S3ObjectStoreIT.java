@@ -63,7 +63,8 @@ class S3ObjectStoreIT {
         Path copy = temp.resolve("nested/copy.csv");
         store.download("incoming/churn/a.csv", copy);
         assertThat(copy).hasContent("hello");
-        assertThat(s3.headObject(b -> b.bucket(bucket).key("incoming/churn/a.csv")).contentType()).isEqualTo("text/csv");
+        assertThat(s3.headObject(b -> b.bucket(bucket).key("incoming/churn/a.csv")).contentType())
+                .isEqualTo("text/csv");
     }
 
     @Test
