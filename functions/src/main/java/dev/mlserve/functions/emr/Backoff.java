@@ -27,6 +27,8 @@ final class Backoff {
     static final int DEFAULT_ATTEMPTS = 4;
     static final Duration DEFAULT_BASE = Duration.ofMillis(250);
     static final Duration DEFAULT_CAP = Duration.ofSeconds(4);
+    /** What a caller is told to wait once the retries here are spent. */
+    static final int RETRY_AFTER_SECONDS = 30;
 
     private final int attempts;
     private final Duration base;
@@ -61,7 +63,7 @@ final class Backoff {
                 if (attempt == attempts) {
                     throw new ThrottledException(operation + " was throttled by EMR Serverless " + attempts
                             + " times in a row (" + code(e) + "); try again later",
-                            attempts, e);
+                            RETRY_AFTER_SECONDS, e);
                 }
                 Duration delay = delay(attempt);
                 LOG.warn("throttled, retrying: operation={} attempt={} of={} delayMs={} code={}", operation, attempt,
@@ -71,7 +73,7 @@ final class Backoff {
                 } catch (InterruptedException interrupted) {
                     Thread.currentThread().interrupt();
                     throw new ThrottledException(operation + " was throttled and the retry wait was interrupted",
-                            attempt, e);
+                            RETRY_AFTER_SECONDS, e);
                 }
             }
         }

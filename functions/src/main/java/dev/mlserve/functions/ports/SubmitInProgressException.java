@@ -6,10 +6,13 @@ package dev.mlserve.functions.ports;
  * {@link ThrottledException}, so callers that answer 503 to throttling answer it the same way.
  */
 public final class SubmitInProgressException extends ThrottledException {
+    /** The other submit needs a few seconds at most to record its job. */
+    public static final int RETRY_AFTER_SECONDS = 5;
+
     private final String jobId;
 
     public SubmitInProgressException(String jobId, String message) {
-        super(message, 1, null);
+        super(message, RETRY_AFTER_SECONDS, null);
         this.jobId = jobId;
     }
 

@@ -1,20 +1,24 @@
 package dev.mlserve.functions.ports;
 
 /**
- * The batch backend kept refusing for rate or capacity reasons after bounded retries: nothing was
- * started, the caller may try again later. The API answers 503; the upload handler rethrows it so
- * Lambda's retry applies.
+ * The batch backend refused to start a run for now (EMR Serverless throttling or a concurrency
+ * quota), after the adapter's own bounded retries. Callers may try again later: the API answers
+ * 503 with {@code Retry-After}. Thrown by {@link BatchLauncher#start} and {@link Jobs#submit}.
  */
 public class ThrottledException extends RuntimeException {
-    private final int attempts;
+    private final int retryAfterSeconds;
 
-    public ThrottledException(String message, int attempts, Throwable cause) {
+    public ThrottledException(String message, int retryAfterSeconds, Throwable cause) {
         super(message, cause);
-        this.attempts = attempts;
+        this.retryAfterSeconds = Math.max(1, retryAfterSeconds);
     }
 
-    /** How many calls were made before giving up. */
-    public int attempts() {
-        return attempts;
+    public ThrottledException(String message) {
+        this(message, 30, null);
+    }
+
+    /** How long a caller should wait before trying again. */
+    public int retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 }

@@ -139,14 +139,14 @@ class EmrServerlessLauncherTest {
     }
 
     @Test
-    void start_whenThrottledOnEveryAttempt_throwsThrottledExceptionAfterFourCalls() {
+    void start_whenThrottledOnEveryAttempt_throwsThrottledExceptionWithRetryAfterAfterFourCalls() {
         when(emr.startJobRun(any(StartJobRunRequest.class))).thenThrow(throttled(400, "ThrottlingException"));
 
         assertThatThrownBy(() -> launcher(SETTINGS).start(JOB))
                 .isInstanceOf(ThrottledException.class)
                 .hasMessageContaining("StartJobRun")
                 .hasMessageContaining("ThrottlingException")
-                .satisfies(e -> assertThat(((ThrottledException) e).attempts()).isEqualTo(4));
+                .satisfies(e -> assertThat(((ThrottledException) e).retryAfterSeconds()).isEqualTo(30));
         verify(emr, times(4)).startJobRun(any(StartJobRunRequest.class));
         assertThat(sleeps).containsExactly(Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofMillis(300));
     }
