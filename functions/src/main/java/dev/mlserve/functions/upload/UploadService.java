@@ -6,7 +6,7 @@ import dev.mlserve.functions.ports.BatchLauncher.BatchJob;
 import dev.mlserve.functions.ports.Jobs;
 import dev.mlserve.functions.ports.ObjectStore;
 import dev.mlserve.functions.ports.ObjectStore.ObjectInfo;
-import dev.mlserve.functions.wiring.Backends;
+import dev.mlserve.functions.wiring.Adapters;
 import dev.mlserve.scoring.bundle.Bundle;
 import dev.mlserve.scoring.bundle.BundleStore;
 import dev.mlserve.scoring.error.ModelNotFoundException;
@@ -83,12 +83,12 @@ public final class UploadService {
         FunctionConfig config = FunctionConfig.fromEnv();
         SparkSettings spark = SparkSettings.defaults("mlserve-upload");
         SparkSession session = SparkSessions.getOrCreate(spark);
-        return create(config, Backends.create(config, session), session, spark.scratchDir().resolve("uploads"));
+        return create(config, Adapters.create(config, session), session, spark.scratchDir().resolve("uploads"));
     }
 
-    public static UploadService create(FunctionConfig config, Backends backends, SparkSession spark, Path scratchDir) {
-        return new UploadService(backends.objectStore(), backends.bundleStore(), new SparkInlineScoring(spark),
-                backends.jobs(), new Settings(config.isAws() ? config.bucket() : null, config.modelPrefix(),
+    public static UploadService create(FunctionConfig config, Adapters adapters, SparkSession spark, Path scratchDir) {
+        return new UploadService(adapters.objectStore(), adapters.bundleStore(), new SparkInlineScoring(spark),
+                adapters.jobs(), new Settings(config.isAws() ? config.bucket() : null, config.modelPrefix(),
                         config.uploadInlineMaxBytes(), scratchDir));
     }
 

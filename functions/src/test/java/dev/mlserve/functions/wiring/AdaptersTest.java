@@ -17,7 +17,7 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class BackendsTest {
+class AdaptersTest {
     @TempDir
     Path temp;
 
@@ -26,15 +26,15 @@ class BackendsTest {
         FunctionConfig config = FunctionConfig.fromEnv(Map.of(FunctionConfig.BACKEND, "local",
                 FunctionConfig.LOCAL_STORE, temp.resolve("store").toString()));
 
-        Backends backends = Backends.create(config, mock(SparkSession.class));
+        Adapters adapters = Adapters.create(config, mock(SparkSession.class));
 
-        assertThat(backends.objectStore()).isInstanceOf(LocalObjectStore.class);
-        assertThat(((LocalObjectStore) backends.objectStore()).root()).isEqualTo(temp.resolve("store"));
-        assertThat(backends.bundleStore()).isInstanceOf(LocalBundleStore.class);
-        assertThat(((LocalBundleStore) backends.bundleStore()).root()).isEqualTo(temp.resolve("store/models"));
-        assertThat(backends.launcher()).isInstanceOf(LocalBatchLauncher.class);
-        assertThat(backends.jobs()).isInstanceOf(StoreJobs.class);
-        ((LocalBatchLauncher) backends.launcher()).close();
+        assertThat(adapters.objectStore()).isInstanceOf(LocalObjectStore.class);
+        assertThat(((LocalObjectStore) adapters.objectStore()).root()).isEqualTo(temp.resolve("store"));
+        assertThat(adapters.bundleStore()).isInstanceOf(LocalBundleStore.class);
+        assertThat(((LocalBundleStore) adapters.bundleStore()).root()).isEqualTo(temp.resolve("store/models"));
+        assertThat(adapters.launcher()).isInstanceOf(LocalBatchLauncher.class);
+        assertThat(adapters.jobs()).isInstanceOf(StoreJobs.class);
+        ((LocalBatchLauncher) adapters.launcher()).close();
     }
 
     @Test
@@ -46,12 +46,12 @@ class BackendsTest {
                 FunctionConfig.EMR_JOB_JAR_URI, "s3://mlserve-bucket/jars/emr-jobs.jar",
                 FunctionConfig.CACHE_DIR, temp.resolve("cache").toString()));
 
-        Backends backends = Backends.create(config, mock(SparkSession.class));
+        Adapters adapters = Adapters.create(config, mock(SparkSession.class));
 
-        assertThat(backends.objectStore()).isInstanceOf(S3ObjectStore.class);
-        assertThat(backends.objectStore().uri("jobs/x.json")).isEqualTo("s3://mlserve-bucket/jobs/x.json");
-        assertThat(backends.bundleStore()).isInstanceOf(S3BundleStore.class);
-        assertThat(backends.launcher()).isInstanceOf(EmrServerlessLauncher.class);
-        assertThat(backends.jobs()).isInstanceOf(StoreJobs.class);
+        assertThat(adapters.objectStore()).isInstanceOf(S3ObjectStore.class);
+        assertThat(adapters.objectStore().uri("jobs/x.json")).isEqualTo("s3://mlserve-bucket/jobs/x.json");
+        assertThat(adapters.bundleStore()).isInstanceOf(S3BundleStore.class);
+        assertThat(adapters.launcher()).isInstanceOf(EmrServerlessLauncher.class);
+        assertThat(adapters.jobs()).isInstanceOf(StoreJobs.class);
     }
 }
