@@ -10,6 +10,7 @@ import dev.mlserve.functions.ports.ObjectStore;
 import dev.mlserve.functions.ports.SubmitInProgressException;
 import dev.mlserve.scoring.io.Manifest;
 import dev.mlserve.scoring.json.Json;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -202,7 +203,7 @@ public final class StoreJobs implements Jobs {
     private <T> Optional<T> read(String key, Class<T> type) throws IOException {
         try (InputStream in = store.open(key)) {
             return Optional.of(Json.MAPPER.readValue(in, type));
-        } catch (NoSuchFileException e) {
+        } catch (NoSuchFileException | FileNotFoundException e) {
             return Optional.empty();
         }
     }

@@ -15,7 +15,10 @@ public interface ObjectStore {
     /** Metadata of one object, or empty when absent. The ETag is unquoted (as S3 events carry it). */
     Optional<ObjectInfo> head(String key);
 
-    /** @throws java.nio.file.NoSuchFileException when there is no object with the key */
+    /**
+     * @throws java.nio.file.NoSuchFileException when there is no object with the key (callers also
+     *     accept {@link java.io.FileNotFoundException} from simpler implementations)
+     */
     InputStream open(String key) throws IOException;
 
     /** Copies an object to a local file (for Spark to read), replacing the file. */

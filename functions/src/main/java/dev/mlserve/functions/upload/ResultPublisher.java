@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import dev.mlserve.functions.ports.ObjectStore;
 import dev.mlserve.scoring.io.Manifest;
 import dev.mlserve.scoring.json.Json;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.NoSuchFileException;
@@ -55,7 +56,7 @@ final class ResultPublisher {
             return Json.MAPPER.readerFor(Manifest.class)
                     .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                     .readValue(in);
-        } catch (NoSuchFileException e) {
+        } catch (NoSuchFileException | FileNotFoundException e) {
             return null;
         }
     }

@@ -15,10 +15,12 @@ import dev.mlserve.functions.ports.BatchLauncher;
 import dev.mlserve.functions.ports.BatchLauncher.BatchJob;
 import dev.mlserve.functions.ports.BatchLauncher.JobState;
 import dev.mlserve.functions.ports.Jobs.JobStatus;
+import dev.mlserve.functions.ports.ObjectStore;
 import dev.mlserve.functions.ports.SubmitInProgressException;
 import dev.mlserve.functions.ports.ThrottledException;
 import dev.mlserve.functions.store.LocalObjectStore;
 import dev.mlserve.scoring.json.Json;
+import java.io.FileNotFoundException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -213,6 +215,14 @@ class StoreJobsTest {
         assertThat(jobs.status("../jobs/x")).isEmpty();
         assertThat(jobs.status("")).isEmpty();
         assertThat(jobs.status(null)).isEmpty();
+    }
+
+    @Test
+    void status_onAStoreThatSignalsAbsenceWithFileNotFound_isEmpty() throws Exception {
+        ObjectStore plain = mock(ObjectStore.class);
+        when(plain.open(any())).thenThrow(new FileNotFoundException("jobs/j1.json"));
+
+        assertThat(new StoreJobs(plain, launcher, "local").status("j1")).isEmpty();
     }
 
     @Test
