@@ -12,6 +12,7 @@ public interface BatchLauncher {
      * Starts (or, for a repeated clientToken, finds) a batch run.
      *
      * @return the backend's run id (EMR jobRunId, or the local run's id)
+     * @throws ThrottledException when the backend keeps refusing for rate or capacity reasons
      */
     String start(BatchJob job);
 
@@ -26,11 +27,31 @@ public interface BatchLauncher {
      * @param inputUri a file or prefix of part files
      * @param format csv, jsonl or parquet
      * @param outputUri the result folder (scored/, rejected.jsonl, _manifest.json)
+     * @param inputEtag the input object's ETag, recorded in the manifest (null when unknown)
      * @param clientToken idempotency token (deterministic for S3 events: bucket+key+ETag)
      * @param tags extra tags for the run (model, version, route)
+     * @param routeReason why the batch route was taken, recorded in the manifest (null when unknown)
      */
     record BatchJob(String jobId, String bundleUri, String inputUri, String format, String outputUri,
-                    String inputEtag, String clientToken, Map<String, String> tags) {
+                    String inputEtag, String clientToken, Map<String, String> tags, String routeReason) {
+
+        public BatchJob {
+            tags = tags == null ? Map.of() : Map.copyOf(tags);
+        }
+
+        /** Without a route reason (Jobs.submit adds the one it is given). */
+        public BatchJob(String jobId, String bundleUri, String inputUri, String format, String outputUri,
+                        String inputEtag, String clientToken, Map<String, String> tags) {
+            this(jobId, bundleUri, inputUri, format, outputUri, inputEtag, clientToken, tags, null);
+        }
+
+        public BatchJob withRouteReason(String reason) {
+            return new BatchJob(jobId, bundleUri, inputUri, format, outputUri, inputEtag, clientToken, tags, reason);
+        }
+
+        public BatchJob withJobId(String id) {
+            return new BatchJob(id, bundleUri, inputUri, format, outputUri, inputEtag, clientToken, tags, routeReason);
+        }
     }
 
     record JobState(String state, String details) {

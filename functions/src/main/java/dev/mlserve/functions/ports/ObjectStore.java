@@ -12,12 +12,16 @@ import java.util.Optional;
  */
 public interface ObjectStore {
 
-    /** Metadata of one object, or empty when absent. */
+    /** Metadata of one object, or empty when absent. The ETag is unquoted (as S3 events carry it). */
     Optional<ObjectInfo> head(String key);
 
+    /**
+     * @throws java.nio.file.NoSuchFileException when there is no object with the key (callers also
+     *     accept {@link java.io.FileNotFoundException} from simpler implementations)
+     */
     InputStream open(String key) throws IOException;
 
-    /** Copies an object to a local file (for Spark to read). */
+    /** Copies an object to a local file (for Spark to read), replacing the file. */
     void download(String key, Path target) throws IOException;
 
     void put(String key, byte[] bytes, String contentType) throws IOException;
@@ -31,10 +35,16 @@ public interface ObjectStore {
      */
     boolean putIfAbsent(String key, byte[] bytes, String contentType) throws IOException;
 
+    /** Removes an object; nothing happens when there is none. */
+    void delete(String key) throws IOException;
+
     /** Keys under a prefix, recursively, in key order. */
     List<String> list(String prefix) throws IOException;
 
-    /** The URI Spark and EMR use for a key: s3://bucket/key, or file:/... for the local store. */
+    /**
+     * The URI Spark and EMR use for a key: s3://bucket/key, or file:/... for the local store. Not
+     * percent-encoded (a Hadoop path string); {@code uri("")} is the prefix of every other URI.
+     */
     String uri(String key);
 
     record ObjectInfo(String key, long size, String etag) {

@@ -1,0 +1,204 @@
+package dev.mlserve.functions.store;
+
+import dev.mlserve.functions.ports.ObjectStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * The bucket as a local directory (the embedded default): key {@code a/b.csv} is the file
+ * {@code <root>/a/b.csv}, so the folder has the bucket's layout (models/, incoming/, scored/,
+ * staging/, jobs/). Keys are validated ({@link Keys}) and resolved inside the root, never outside.
+ * Writes go to a temporary sibling and are moved into place, so a reader never sees half an
+ * object; the ETag is the MD5 hex of the content, like S3's single-part ETag.
+ */
+public final class LocalObjectStore implements ObjectStore {
+    private static final String TEMP_MARK = ".mlserve-tmp-";
+
+    private final Path root;
+
+    public LocalObjectStore(Path root) {
+        this.root = root.toAbsolutePath().normalize();
+        try {
+            Files.createDirectories(this.root);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the local store " + this.root, e);
+        }
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /** The file of a key (validated: never outside the root). */
+    public Path path(String key) {
+        return resolve(Keys.requireKey(key));
+    }
+
+    @Override
+    public Optional<ObjectInfo> head(String key) {
+        Path file = path(key);
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new ObjectInfo(key, Files.size(file), md5(file)));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    @Override
+    public InputStream open(String key) throws IOException {
+        Path file = path(key);
+        if (Files.isDirectory(file)) {
+            throw new NoSuchFileException(file.toString(), null, "a folder, not an object");
+        }
+        return Files.newInputStream(file);
+    }
+
+    @Override
+    public void download(String key, Path target) throws IOException {
+        Path parent = target.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        try (InputStream in = open(key)) {
+            Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    @Override
+    public void put(String key, byte[] bytes, String contentType) throws IOException {
+        Path target = path(key);
+        Path tmp = temp(target);
+        try {
+            Files.write(tmp, bytes);
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    @Override
+    public void upload(Path source, String key, String contentType) throws IOException {
+        Path target = path(key);
+        Path tmp = temp(target);
+        try {
+            Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * The content is written to a temporary file, then hard-linked to the key: link creation fails
+     * atomically when the key exists, and the object appears complete. Where hard links are not
+     * supported, falls back to {@code CREATE_NEW} (still exclusive).
+     */
+    @Override
+    public boolean putIfAbsent(String key, byte[] bytes, String contentType) throws IOException {
+        Path target = path(key);
+        Path tmp = temp(target);
+        try {
+            Files.write(tmp, bytes);
+            Files.createLink(target, tmp);
+            return true;
+        } catch (FileAlreadyExistsException e) {
+            return false;
+        } catch (UnsupportedOperationException e) {
+            return createNew(target, bytes);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    @Override
+    public void delete(String key) throws IOException {
+        Path file = path(key);
+        if (!Files.isDirectory(file)) {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    @Override
+    public List<String> list(String prefix) throws IOException {
+        Keys.requirePrefix(prefix);
+        int slash = prefix.lastIndexOf('/');
+        Path start = resolve(slash < 0 ? "" : prefix.substring(0, slash + 1));
+        if (!Files.isDirectory(start)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.walk(start)) {
+            return files.filter(Files::isRegularFile)
+                    .filter(p -> !p.getFileName().toString().startsWith(TEMP_MARK))
+                    .map(this::keyOf)
+                    .filter(k -> k.startsWith(prefix))
+                    .sorted()
+                    .toList();
+        }
+    }
+
+    /** {@code file:<root>/<key>}: not percent-encoded, the way Hadoop paths are written. */
+    @Override
+    public String uri(String key) {
+        Keys.requirePrefix(key);
+        return "file:" + root + "/" + key;
+    }
+
+    private Path resolve(String key) {
+        Path p = root.resolve(key).normalize();
+        if (!p.startsWith(root)) {
+            throw new IllegalArgumentException("key '" + key + "' is outside the store");
+        }
+        return p;
+    }
+
+    private String keyOf(Path file) {
+        return root.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
+    }
+
+    private static Path temp(Path target) throws IOException {
+        Path dir = target.getParent();
+        Files.createDirectories(dir);
+        return Files.createTempFile(dir, TEMP_MARK, ".tmp");
+    }
+
+    private static boolean createNew(Path target, byte[] bytes) throws IOException {
+        try {
+            Files.write(target, bytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            return true;
+        } catch (FileAlreadyExistsException e) {
+            return false;
+        }
+    }
+
+    private static String md5(Path file) throws IOException {
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("MD5 is not available", e);
+        }
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+}

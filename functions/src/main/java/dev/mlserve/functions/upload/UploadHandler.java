@@ -1,0 +1,50 @@
+package dev.mlserve.functions.upload;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.S3Event;
+import com.amazonaws.services.lambda.runtime.events.models.s3.S3EventNotification.S3Entity;
+import com.amazonaws.services.lambda.runtime.events.models.s3.S3EventNotification.S3EventNotificationRecord;
+import dev.mlserve.scoring.json.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * S3 {@code ObjectCreated} on {@code incoming/}: each record goes to {@link UploadService}. Real
+ * faults are rethrown so Lambda retries the event; refused uploads are answered by a FAILED
+ * manifest, not an exception. Built once per container (SparkSession, stores, launcher).
+ */
+public final class UploadHandler implements RequestHandler<S3Event, String> {
+    private final UploadService service;
+
+    /** What Lambda calls: everything wired from the environment (FunctionConfig). */
+    public UploadHandler() {
+        this(UploadService.fromEnvironment());
+    }
+
+    UploadHandler(UploadService service) {
+        this.service = service;
+    }
+
+    @Override
+    public String handleRequest(S3Event event, Context context) {
+        List<UploadService.Outcome> outcomes = new ArrayList<>();
+        for (S3EventNotificationRecord record : event.getRecords()) {
+            S3Entity s3 = record.getS3();
+            try {
+                outcomes.add(service.handle(new UploadService.Upload(s3.getBucket().getName(),
+                        s3.getObject().getUrlDecodedKey(), s3.getObject().geteTag(), s3.getObject().getSizeAsLong())));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        try {
+            return Json.MAPPER.writeValueAsString(Map.of("outcomes", outcomes));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,238 @@
+package dev.mlserve.functions.upload;
+
+import dev.mlserve.functions.config.FunctionConfig;
+import dev.mlserve.functions.jobs.Tokens;
+import dev.mlserve.functions.ports.BatchLauncher.BatchJob;
+import dev.mlserve.functions.ports.Jobs;
+import dev.mlserve.functions.ports.ObjectStore;
+import dev.mlserve.functions.ports.ObjectStore.ObjectInfo;
+import dev.mlserve.functions.wiring.Adapters;
+import dev.mlserve.scoring.bundle.Bundle;
+import dev.mlserve.scoring.bundle.BundleStore;
+import dev.mlserve.scoring.error.ModelNotFoundException;
+import dev.mlserve.scoring.io.FileFormat;
+import dev.mlserve.scoring.io.Manifest;
+import dev.mlserve.scoring.io.RunInfo;
+import dev.mlserve.scoring.spark.SparkSessions;
+import dev.mlserve.scoring.spark.SparkSettings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Scores one uploaded object {@code incoming/<model>/<file>} into {@code scored/<model>/<file>/}.
+ *
+ * <p>Small objects (up to {@code inlineMaxBytes}) are scored here: downloaded to the scratch
+ * folder, file-scored with the shared FileScorer, published with the manifest last. Larger ones
+ * start a batch job through {@link Jobs} with clientToken = sha256(bucket, key, ETag), so a
+ * redelivered event starts no second job. An object whose SUCCEEDED manifest names its ETag is
+ * done: nothing happens (a FAILED one is redone: the model may have been deployed since, and a
+ * refusal is cheap and writes the same manifest again). Unusable uploads (unsupported extension, empty object, unknown model, a
+ * key naming no model) end as a FAILED manifest saying why. Real faults propagate, so Lambda
+ * retries the event. Nothing is ever written under incoming/.
+ */
+public final class UploadService {
+    private static final Logger LOG = LoggerFactory.getLogger(UploadService.class);
+
+    private final ObjectStore store;
+    private final BundleStore bundles;
+    private final InlineScoring inline;
+    private final Jobs jobs;
+    private final Settings settings;
+    private final ResultPublisher publisher;
+
+    /**
+     * @param bucket the bucket events must come from (the store's), or null to accept any (local)
+     * @param modelPrefix where bundles live in the store, e.g. "models/"
+     * @param inlineMaxBytes objects up to this size are scored inside the Lambda
+     * @param scratchDir where inputs and results are staged locally
+     */
+    public record Settings(String bucket, String modelPrefix, long inlineMaxBytes, Path scratchDir) {
+    }
+
+    /** One S3 event record: bucket, URL-decoded key, ETag and size as the event carries them. */
+    public record Upload(String bucket, String key, String etag, Long size) {
+    }
+
+    public enum Action { SCORED_INLINE, BATCH_SUBMITTED, REFUSED, ALREADY_DONE, IGNORED }
+
+    /** @param where the result folder (or job id for a batch job) */
+    public record Outcome(String key, Action action, String detail, String where) {
+    }
+
+    UploadService(ObjectStore store, BundleStore bundles, InlineScoring inline, Jobs jobs, Settings settings) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.bundles = Objects.requireNonNull(bundles, "bundles");
+        this.inline = Objects.requireNonNull(inline, "inline");
+        this.jobs = Objects.requireNonNull(jobs, "jobs");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.publisher = new ResultPublisher(store);
+    }
+
+    /** The real collaborators from {@link FunctionConfig#fromEnv()}, with the container's SparkSession. */
+    public static UploadService fromEnvironment() {
+        FunctionConfig config = FunctionConfig.fromEnv();
+        SparkSettings spark = SparkSettings.defaults("mlserve-upload");
+        SparkSession session = SparkSessions.getOrCreate(spark);
+        return create(config, Adapters.create(config, session), session, spark.scratchDir().resolve("uploads"));
+    }
+
+    public static UploadService create(FunctionConfig config, Adapters adapters, SparkSession spark, Path scratchDir) {
+        return new UploadService(adapters.objectStore(), adapters.bundleStore(), new SparkInlineScoring(spark),
+                adapters.jobs(), new Settings(config.isAws() ? config.bucket() : null, config.modelPrefix(),
+                        config.uploadInlineMaxBytes(), scratchDir));
+    }
+
+    public Outcome handle(Upload upload) throws IOException {
+        long started = System.nanoTime();
+        Outcome outcome = route(upload);
+        LOG.info("upload handled: key={} action={} where={} detail={} ms={}", upload.key(), outcome.action(),
+                outcome.where(), outcome.detail(), (System.nanoTime() - started) / 1_000_000);
+        return outcome;
+    }
+
+    private Outcome route(Upload upload) throws IOException {
+        String key = upload.key();
+        if (settings.bucket() != null && !settings.bucket().equals(upload.bucket())) {
+            throw new IllegalStateException("event for bucket '" + upload.bucket() + "' but this function serves '"
+                    + settings.bucket() + "': check the trigger and MLSERVE_BUCKET");
+        }
+        if (key.endsWith("/")) {
+            return new Outcome(key, Action.IGNORED, "a folder marker, not a file", null);
+        }
+        if (UploadKey.isOwnOutput(key)) {
+            LOG.warn("event for a key this service writes, ignored (check the trigger's incoming/ prefix filter):"
+                    + " key={}", key);
+            return new Outcome(key, Action.IGNORED, "not an upload: this service's own prefix", null);
+        }
+        UploadKey parsed;
+        try {
+            parsed = UploadKey.parse(key);
+        } catch (UploadKey.InvalidKeyException e) {
+            String prefix = UploadKey.UNROUTABLE + Tokens.sha256Hex(key).substring(0, 16) + "/";
+            // the key may not be a valid store key: its URI is spelled out, not validated
+            return refuse(key, store.uri("") + key, prefix, upload.etag(), null, null, e.getMessage());
+        }
+        Optional<ObjectInfo> head = store.head(key);
+        if (head.isEmpty()) {
+            return new Outcome(key, Action.IGNORED, "the object no longer exists", null);
+        }
+        String etag = head.get().etag();
+        if (upload.etag() != null && !upload.etag().equals(etag)) {
+            return new Outcome(key, Action.IGNORED, "replaced since the event (its own event scores the new object)",
+                    null);
+        }
+        String prefix = parsed.outputPrefix();
+        Manifest previous = publisher.existingManifest(prefix);
+        if (previous != null && previous.succeeded() && etag.equals(previous.inputEtag())) {
+            return new Outcome(key, Action.ALREADY_DONE, "this object version is already scored", prefix);
+        }
+        FileFormat format;
+        try {
+            format = FileFormat.fromFileName(parsed.fileName());
+        } catch (IllegalArgumentException e) {
+            return refuse(key, store.uri(key), prefix, etag, null, parsed.model(), e.getMessage());
+        }
+        long size = head.get().size();
+        if (size == 0) {
+            return refuse(key, store.uri(key), prefix, etag, format, parsed.model(), "the object is empty");
+        }
+        String version;
+        try {
+            version = bundles.currentVersion(parsed.model());
+        } catch (ModelNotFoundException e) {
+            return refuse(key, store.uri(key), prefix, etag, format, parsed.model(),
+                    e.getMessage());
+        }
+        if (size <= settings.inlineMaxBytes()) {
+            String reason = "object of " + size + " bytes <= upload inline limit of " + settings.inlineMaxBytes()
+                    + " bytes";
+            return scoreInline(parsed, etag, format, version, reason);
+        }
+        String reason = "object of " + size + " bytes > upload inline limit of " + settings.inlineMaxBytes()
+                + " bytes";
+        return submitBatch(upload.bucket(), parsed, etag, format, version, reason);
+    }
+
+    private Outcome scoreInline(UploadKey upload, String etag, FileFormat format, String version,
+                                String reason) throws IOException {
+        Bundle bundle = bundles.fetch(upload.model(), version);
+        Files.createDirectories(settings.scratchDir());
+        Path work = Files.createTempDirectory(settings.scratchDir(), "upload-");
+        try {
+            Path input = work.resolve("input").resolve(localName(upload.fileName()));
+            store.download(upload.key(), input);
+            Path output = work.resolve("result");
+            Manifest local = inline.score(bundle, input, format, output, new RunInfo("inline", reason, null, etag));
+            String prefix = upload.outputPrefix();
+            publisher.publish(output, prefix, inStore(local, upload.key(), prefix));
+            return new Outcome(upload.key(), local.succeeded() ? Action.SCORED_INLINE : Action.REFUSED,
+                    local.succeeded()
+                            ? local.rowsScored() + " scored, " + local.rowsRejected() + " rejected"
+                            : local.error(),
+                    prefix);
+        } finally {
+            deleteTree(work);
+        }
+    }
+
+    private Outcome submitBatch(String bucket, UploadKey upload, String etag, FileFormat format, String version,
+                                String reason) {
+        String token = Tokens.forUpload(bucket, upload.key(), etag);
+        String jobId = "upload-" + token.substring(0, 32);
+        BatchJob job = new BatchJob(jobId, store.uri(settings.modelPrefix() + upload.model() + "/" + version),
+                store.uri(upload.key()), format.extension(), store.uri(stripSlash(upload.outputPrefix())), etag, token,
+                Map.of("model", upload.model(), "version", version, "route", "batch", "source", "upload"), reason);
+        Jobs.JobStatus status = jobs.submit(job, upload.model(), version, reason);
+        return new Outcome(upload.key(), Action.BATCH_SUBMITTED, "job " + status.jobId() + " " + status.state(),
+                status.jobId());
+    }
+
+    private Outcome refuse(String key, String inputUri, String prefix, String etag, FileFormat format, String model,
+                           String reason) throws IOException {
+        String now = Instant.now().toString();
+        Manifest failed = new Manifest(Manifest.FAILED, inputUri, etag, format == null ? null : format.extension(),
+                model, null, 0, 0, 0, null, null, null, null, null, now, now, 0, reason, null);
+        publisher.publishFailure(prefix, failed);
+        LOG.warn("upload refused: key={} result={} reason={}", key, prefix, reason);
+        return new Outcome(key, Action.REFUSED, reason, prefix);
+    }
+
+    /** The local run's manifest with the store's locations in place of the scratch folder's. */
+    private Manifest inStore(Manifest m, String key, String prefix) {
+        Manifest.Output output = m.succeeded()
+                ? new Manifest.Output(store.uri(prefix + "scored/"), store.uri(prefix + "rejected.jsonl"))
+                : null;
+        return new Manifest(m.status(), store.uri(key), m.inputEtag(), m.format(), m.model(), m.version(), m.rowsIn(),
+                m.rowsScored(), m.rowsRejected(), m.route(), m.routeReason(), m.jobId(), output, m.outputs(),
+                m.startedAt(), m.finishedAt(), m.durationMs(), m.error(), m.details());
+    }
+
+    /** A local file name Spark reads literally (no glob characters), keeping the extension. */
+    private static String localName(String fileName) {
+        return "upload-" + fileName.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    private static String stripSlash(String prefix) {
+        return prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix;
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot remove scratch folder {}: {}", dir, e.toString());
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package dev.mlserve.functions.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mlserve.functions.ports.ObjectStore.ObjectInfo;
+import dev.mlserve.scoring.testing.MotoServer;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/** S3ObjectStore against moto_server with the real SDK v2 client. */
+@ExtendWith(MotoServer.Extension.class)
+class S3ObjectStoreIT {
+    private static S3Client s3;
+
+    @TempDir
+    Path temp;
+    private String bucket;
+    private S3ObjectStore store;
+
+    @BeforeAll
+    static void client(MotoServer moto) {
+        s3 = moto.s3Client();
+    }
+
+    @AfterAll
+    static void close() {
+        s3.close();
+    }
+
+    @BeforeEach
+    void freshBucket() {
+        bucket = "objects-" + UUID.randomUUID();
+        s3.createBucket(b -> b.bucket(bucket));
+        store = new S3ObjectStore(s3, bucket, 2);
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void put_thenHeadOpenDownload_answerTheContentAndTheUnquotedEtag() throws Exception {
+        store.put("incoming/churn/a.csv", utf8("hello"), "text/csv");
+
+        assertThat(store.head("incoming/churn/a.csv"))
+                .contains(new ObjectInfo("incoming/churn/a.csv", 5, "5d41402abc4b2a76b9719d911017c592"));
+        try (InputStream in = store.open("incoming/churn/a.csv")) {
+            assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("hello");
+        }
+        Path copy = temp.resolve("nested/copy.csv");
+        store.download("incoming/churn/a.csv", copy);
+        assertThat(copy).hasContent("hello");
+        assertThat(s3.headObject(b -> b.bucket(bucket).key("incoming/churn/a.csv")).contentType())
+                .isEqualTo("text/csv");
+    }
+
+    @Test
+    void headAndOpen_whenAbsent_answerEmptyAndNoSuchFile() {
+        assertThat(store.head("jobs/missing.json")).isEmpty();
+        assertThatThrownBy(() -> store.open("jobs/missing.json")).isInstanceOf(NoSuchFileException.class)
+                .hasMessageContaining("s3://" + bucket + "/jobs/missing.json");
+    }
+
+    @Test
+    void putIfAbsent_whenKeyExists_answersFalseAndKeepsTheFirstContent() throws Exception {
+        boolean first = store.putIfAbsent("jobs/by-token/abc", utf8("first"), "application/json");
+        boolean second = store.putIfAbsent("jobs/by-token/abc", utf8("second"), "application/json");
+
+        assertThat(first).isTrue();
+        assertThat(second).isFalse();
+        assertThat(s3.getObjectAsBytes(b -> b.bucket(bucket).key("jobs/by-token/abc")).asUtf8String())
+                .isEqualTo("first");
+    }
+
+    @Test
+    void putIfAbsent_whenAnotherClientWroteTheKey_answersFalse() throws Exception {
+        s3.putObject(b -> b.bucket(bucket).key("jobs/by-token/other"), RequestBody.fromString("theirs"));
+
+        assertThat(store.putIfAbsent("jobs/by-token/other", utf8("mine"), "application/json")).isFalse();
+    }
+
+    @Test
+    void list_pagesThroughEveryKeyUnderThePrefixInKeyOrder() throws Exception {
+        for (String k : new String[] {"scored/m/f/e", "scored/m/f/a", "scored/m/f/c", "scored/m/f/b", "scored/m/f/d",
+            "scored/n/x"}) {
+            store.put(k, utf8(k), "text/plain");
+        }
+
+        assertThat(store.list("scored/m/")).containsExactly("scored/m/f/a", "scored/m/f/b", "scored/m/f/c",
+                "scored/m/f/d", "scored/m/f/e");
+        assertThat(store.list("nothing/")).isEmpty();
+    }
+
+    @Test
+    void upload_andDelete_writeAndRemoveTheObject() throws Exception {
+        Path file = Files.writeString(temp.resolve("part.csv"), "a,b\n1,2\n");
+
+        store.upload(file, "scored/m/f/scored/part.csv", "text/csv");
+        assertThat(store.head("scored/m/f/scored/part.csv")).map(ObjectInfo::size).contains(8L);
+        store.delete("scored/m/f/scored/part.csv");
+        store.delete("scored/m/f/scored/part.csv");
+
+        assertThat(store.head("scored/m/f/scored/part.csv")).isEmpty();
+    }
+
+    @Test
+    void uri_isS3SchemeBucketAndKey() {
+        assertThat(store.uri("scored/churn/a b.csv")).isEqualTo("s3://" + bucket + "/scored/churn/a b.csv");
+        assertThat(store.uri("")).isEqualTo("s3://" + bucket + "/");
+    }
+}

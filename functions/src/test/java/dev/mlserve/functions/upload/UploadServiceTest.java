@@ -1,0 +1,327 @@
+package dev.mlserve.functions.upload;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyString;
+import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.verifyNoInteractions;
+import static org.mockito.Mockito.when;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mlserve.functions.jobs.Tokens;
+import dev.mlserve.functions.ports.BatchLauncher.BatchJob;
+import dev.mlserve.functions.ports.Jobs;
+import dev.mlserve.functions.ports.Jobs.JobStatus;
+import dev.mlserve.functions.store.LocalObjectStore;
+import dev.mlserve.functions.upload.UploadService.Action;
+import dev.mlserve.functions.upload.UploadService.Outcome;
+import dev.mlserve.functions.upload.UploadService.Upload;
+import dev.mlserve.scoring.bundle.Bundle;
+import dev.mlserve.scoring.bundle.BundleStore;
+import dev.mlserve.scoring.error.ModelNotFoundException;
+import dev.mlserve.scoring.io.Manifest;
+import dev.mlserve.scoring.io.RunInfo;
+import dev.mlserve.scoring.json.Json;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mockito.ArgumentCaptor;
+
+class UploadServiceTest {
+    private static final String BUCKET = "mlserve-bucket";
+    private static final long INLINE_MAX = 100;
+
+    @TempDir
+    Path temp;
+    private LocalObjectStore local;
+    private RecordingStore store;
+    private final BundleStore bundles = mock(BundleStore.class);
+    private final Jobs jobs = mock(Jobs.class);
+    private final AtomicReference<RunInfo> scoredRun = new AtomicReference<>();
+    private int inlineCalls;
+    private RuntimeException scoringFault;
+    private Manifest.Output localOutput;
+    private String scoringStatus = Manifest.SUCCEEDED;
+    private UploadService service;
+
+    /** Writes what FileScorer writes locally, including Hadoop's checksum files. */
+    private final InlineScoring inline = (bundle, input, format, output, run) -> {
+        inlineCalls++;
+        if (scoringFault != null) {
+            throw scoringFault;
+        }
+        scoredRun.set(run);
+        try {
+            Files.createDirectories(output.resolve("scored"));
+            Files.writeString(output.resolve("scored/part-00000-abc.csv"), "plan,prediction\nbasic,1.0\n");
+            Files.writeString(output.resolve("scored/.part-00000-abc.csv.crc"), "crc");
+            Files.writeString(output.resolve("scored/_SUCCESS"), "");
+            Files.writeString(output.resolve("rejected.jsonl"), "{\"row\":{},\"errors\":[]}\n");
+            Files.writeString(output.resolve("_manifest.json"), "{}");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        localOutput = new Manifest.Output("file:" + output + "/scored", "file:" + output + "/rejected.jsonl");
+        boolean ok = scoringStatus.equals(Manifest.SUCCEEDED);
+        return new Manifest(scoringStatus, "file:" + input, run.inputEtag(), format.extension(), "churn", "3", 2, 1, 1,
+                run.route(), run.routeReason(), run.jobId(), ok ? localOutput : null, ok ? List.of("prediction") : null,
+                "2026-11-25T06:00:00Z", "2026-11-25T06:00:01Z", 1000, ok ? null : "the file has no header", null);
+    };
+
+    @BeforeEach
+    void setUp() {
+        local = new LocalObjectStore(temp.resolve("bucket"));
+        store = new RecordingStore(local);
+        when(bundles.currentVersion("churn")).thenReturn("3");
+        when(bundles.currentVersion("nope")).thenThrow(new ModelNotFoundException("unknown model 'nope'"));
+        when(bundles.fetch("churn", "3")).thenReturn(new Bundle(null, temp.resolve("bundle")));
+        service = new UploadService(store, bundles, inline, jobs,
+                new UploadService.Settings(BUCKET, "models/", INLINE_MAX, temp.resolve("scratch")));
+    }
+
+    private Upload upload(String key, String content) throws Exception {
+        local.put(key, content.getBytes(StandardCharsets.UTF_8), "text/csv");
+        return new Upload(BUCKET, key, local.head(key).orElseThrow().etag(), (long) content.length());
+    }
+
+    private JsonNode manifest(String prefix) throws Exception {
+        return Json.MAPPER.readTree(Files.readAllBytes(local.path(prefix + "_manifest.json")));
+    }
+
+    @Test
+    void handle_smallCsv_scoresInlineAndPublishesPartsAndRejectedThenTheManifestLast() throws Exception {
+        Upload upload = upload("incoming/churn/a.csv", "plan\nbasic\n");
+
+        Outcome outcome = service.handle(upload);
+
+        assertThat(outcome.action()).isEqualTo(Action.SCORED_INLINE);
+        assertThat(outcome.where()).isEqualTo("scored/churn/a.csv/");
+        assertThat(store.writtenKeys()).containsExactly("scored/churn/a.csv/rejected.jsonl",
+                "scored/churn/a.csv/scored/_SUCCESS", "scored/churn/a.csv/scored/part-00000-abc.csv",
+                "scored/churn/a.csv/_manifest.json");
+        JsonNode m = manifest("scored/churn/a.csv/");
+        assertThat(m.path("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(m.path("input").asText()).isEqualTo(local.uri("incoming/churn/a.csv"));
+        assertThat(m.path("inputEtag").asText()).isEqualTo(upload.etag());
+        assertThat(m.path("output").path("scored").asText()).isEqualTo(local.uri("scored/churn/a.csv/scored/"));
+        assertThat(m.path("output").path("rejected").asText())
+                .isEqualTo(local.uri("scored/churn/a.csv/rejected.jsonl"));
+        assertThat(m.path("route").asText()).isEqualTo("inline");
+        assertThat(m.path("routeReason").asText()).isEqualTo("object of 11 bytes <= upload inline limit of 100 bytes");
+        assertThat(scoredRun.get()).isEqualTo(new RunInfo("inline",
+                "object of 11 bytes <= upload inline limit of 100 bytes", null, upload.etag()));
+        assertThat(Files.list(temp.resolve("scratch"))).isEmpty();
+        verifyNoInteractions(jobs);
+    }
+
+    @Test
+    void handle_sameObjectDeliveredTwice_scoresOnceAndAnswersAlreadyDone() throws Exception {
+        Upload upload = upload("incoming/churn/a.csv", "plan\nbasic\n");
+
+        service.handle(upload);
+        int writesAfterFirst = store.writes.size();
+        Outcome second = service.handle(upload);
+
+        assertThat(second.action()).isEqualTo(Action.ALREADY_DONE);
+        assertThat(inlineCalls).isEqualTo(1);
+        assertThat(store.writes).hasSize(writesAfterFirst);
+    }
+
+    @Test
+    void handle_newVersionOfTheSameKey_replacesThePreviousResultManifestFirst() throws Exception {
+        service.handle(upload("incoming/churn/a.csv", "plan\nbasic\n"));
+        local.put("scored/churn/a.csv/scored/part-00001-old.csv", "old".getBytes(StandardCharsets.UTF_8), "text/csv");
+        store.writes.clear();
+
+        Upload second = upload("incoming/churn/a.csv", "plan\npremium\n");
+        service.handle(second);
+
+        assertThat(store.writes.get(0)).isEqualTo("delete scored/churn/a.csv/_manifest.json");
+        assertThat(local.list("scored/churn/a.csv/")).doesNotContain("scored/churn/a.csv/scored/part-00001-old.csv");
+        assertThat(manifest("scored/churn/a.csv/").path("inputEtag").asText()).isEqualTo(second.etag());
+        assertThat(inlineCalls).isEqualTo(2);
+    }
+
+    @Test
+    void handle_unsupportedExtension_writesAFailedManifestNamingTheExtension() throws Exception {
+        Outcome outcome = service.handle(upload("incoming/churn/report.xlsx", "binary"));
+
+        assertThat(outcome.action()).isEqualTo(Action.REFUSED);
+        JsonNode m = manifest("scored/churn/report.xlsx/");
+        assertThat(m.path("status").asText()).isEqualTo("FAILED");
+        assertThat(m.path("error").asText()).contains("unsupported file extension").contains("report.xlsx");
+        assertThat(m.path("model").asText()).isEqualTo("churn");
+        assertThat(inlineCalls).isZero();
+    }
+
+    @Test
+    void handle_emptyObject_writesAFailedManifestSayingItIsEmpty() throws Exception {
+        Outcome outcome = service.handle(upload("incoming/churn/empty.csv", ""));
+
+        assertThat(outcome.action()).isEqualTo(Action.REFUSED);
+        assertThat(manifest("scored/churn/empty.csv/").path("error").asText()).isEqualTo("the object is empty");
+        assertThat(inlineCalls).isZero();
+    }
+
+    @Test
+    void handle_unknownModel_writesAFailedManifestNamingTheModel() throws Exception {
+        Outcome outcome = service.handle(upload("incoming/nope/a.csv", "plan\nbasic\n"));
+
+        assertThat(outcome.action()).isEqualTo(Action.REFUSED);
+        JsonNode m = manifest("scored/nope/a.csv/");
+        assertThat(m.path("status").asText()).isEqualTo("FAILED");
+        assertThat(m.path("error").asText()).contains("unknown model 'nope'");
+        verifyNoInteractions(jobs);
+    }
+
+    @Test
+    void handle_sameObjectAfterItsModelWasDeployed_isScoredInsteadOfSkipped() throws Exception {
+        Upload upload = upload("incoming/later/a.csv", "plan\nbasic\n");
+        when(bundles.currentVersion("later")).thenThrow(new ModelNotFoundException("unknown model 'later'"))
+                .thenReturn("3");
+        when(bundles.fetch("later", "3")).thenReturn(new Bundle(null, temp.resolve("bundle")));
+
+        Outcome refused = service.handle(upload);
+        Outcome scored = service.handle(upload);
+
+        assertThat(refused.action()).isEqualTo(Action.REFUSED);
+        assertThat(scored.action()).isEqualTo(Action.SCORED_INLINE);
+        assertThat(manifest("scored/later/a.csv/").path("status").asText()).isEqualTo("SUCCEEDED");
+    }
+
+    @Test
+    void handle_keyNamingNoModelFolder_writesAFailedManifestUnderUnroutable() throws Exception {
+        Outcome outcome = service.handle(upload("incoming/a.csv", "plan\nbasic\n"));
+
+        assertThat(outcome.action()).isEqualTo(Action.REFUSED);
+        String prefix = "scored/_unroutable/" + Tokens.sha256Hex("incoming/a.csv").substring(0, 16) + "/";
+        assertThat(outcome.where()).isEqualTo(prefix);
+        assertThat(manifest(prefix).path("error").asText()).contains("names no model folder");
+        assertThat(manifest(prefix).path("input").asText()).isEqualTo(local.uri("incoming/a.csv"));
+    }
+
+    @Test
+    void handle_keyOutsideIncoming_writesAFailedManifestUnderUnroutable() throws Exception {
+        Outcome outcome = service.handle(upload("uploads/churn/a.csv", "plan\nbasic\n"));
+
+        assertThat(outcome.action()).isEqualTo(Action.REFUSED);
+        assertThat(outcome.detail()).contains("only objects under incoming/");
+        assertThat(store.writtenKeys()).singleElement().asString().startsWith("scored/_unroutable/");
+    }
+
+    @Test
+    void handle_keyWithAnEmptySegment_isRefusedWithoutTouchingTheKey() throws Exception {
+        Outcome outcome = service.handle(new Upload(BUCKET, "incoming/churn//a.csv", "e", 5L));
+
+        assertThat(outcome.action()).isEqualTo(Action.REFUSED);
+        assertThat(outcome.where()).startsWith("scored/_unroutable/");
+    }
+
+    @Test
+    void handle_eventForThisServicesOwnOutput_isIgnoredAndWritesNothing() throws Exception {
+        Outcome outcome = service.handle(upload("scored/churn/a.csv/_manifest.json", "{}"));
+
+        assertThat(outcome.action()).isEqualTo(Action.IGNORED);
+        assertThat(store.writes).isEmpty();
+    }
+
+    @Test
+    void handle_folderMarker_isIgnored() throws Exception {
+        Outcome outcome = service.handle(new Upload(BUCKET, "incoming/churn/", "d41d8cd98f00b204e9800998ecf8427e", 0L));
+
+        assertThat(outcome.action()).isEqualTo(Action.IGNORED);
+        assertThat(store.writes).isEmpty();
+    }
+
+    @Test
+    void handle_objectReplacedSinceTheEvent_isIgnoredForItsOwnEvent() throws Exception {
+        upload("incoming/churn/a.csv", "plan\nbasic\n");
+
+        Outcome outcome = service.handle(new Upload(BUCKET, "incoming/churn/a.csv", "an-older-etag", 11L));
+
+        assertThat(outcome.action()).isEqualTo(Action.IGNORED);
+        assertThat(inlineCalls).isZero();
+        assertThat(store.writes).isEmpty();
+    }
+
+    @Test
+    void handle_eventFromAnotherBucket_failsAsAConfigurationFault() throws Exception {
+        Upload upload = upload("incoming/churn/a.csv", "plan\nbasic\n");
+
+        assertThatThrownBy(() -> service.handle(new Upload("other-bucket", upload.key(), upload.etag(), 11L)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("other-bucket");
+    }
+
+    @Test
+    void handle_objectOverTheInlineLimit_submitsOneBatchJobWithADeterministicToken() throws Exception {
+        Upload upload = upload("incoming/churn/big.csv", "plan\n" + "basic\n".repeat(30));
+        String token = Tokens.forUpload(BUCKET, "incoming/churn/big.csv", upload.etag());
+        when(jobs.submit(any(), eq("churn"), eq("3"), anyString())).thenReturn(new JobStatus("upload-" +
+                token.substring(0, 32), "SUBMITTED", "churn", "3", "out", "r", null, null, null, null));
+
+        Outcome outcome = service.handle(upload);
+        service.handle(upload);
+
+        assertThat(outcome.action()).isEqualTo(Action.BATCH_SUBMITTED);
+        ArgumentCaptor<BatchJob> job = ArgumentCaptor.forClass(BatchJob.class);
+        String reason = "object of 185 bytes > upload inline limit of 100 bytes";
+        verify(jobs, times(2)).submit(job.capture(), eq("churn"), eq("3"), eq(reason));
+        assertThat(job.getAllValues().get(1)).isEqualTo(job.getAllValues().get(0));
+        BatchJob sent = job.getValue();
+        assertThat(sent.clientToken()).isEqualTo(token);
+        assertThat(sent.jobId()).isEqualTo("upload-" + token.substring(0, 32));
+        assertThat(sent.bundleUri()).isEqualTo(local.uri("models/churn/3"));
+        assertThat(sent.inputUri()).isEqualTo(local.uri("incoming/churn/big.csv"));
+        assertThat(sent.format()).isEqualTo("csv");
+        assertThat(sent.outputUri()).isEqualTo(local.uri("scored/churn/big.csv"));
+        assertThat(sent.inputEtag()).isEqualTo(upload.etag());
+        assertThat(sent.routeReason()).isEqualTo(reason);
+        assertThat(sent.tags()).containsEntry("model", "churn").containsEntry("version", "3");
+        assertThat(inlineCalls).isZero();
+        assertThat(store.writes).isEmpty();
+    }
+
+    @Test
+    void handle_whenScoringHitsARealFault_rethrowsAndWritesNoManifest() throws Exception {
+        scoringFault = new IllegalStateException("executor lost");
+
+        assertThatThrownBy(() -> service.handle(upload("incoming/churn/a.csv", "plan\nbasic\n")))
+                .hasMessage("executor lost");
+        assertThat(local.head("scored/churn/a.csv/_manifest.json")).isEmpty();
+        assertThat(Files.list(temp.resolve("scratch"))).isEmpty();
+    }
+
+    @Test
+    void handle_fileTheScorerRefuses_publishesItsFailedManifest() throws Exception {
+        scoringStatus = Manifest.FAILED;
+
+        Outcome outcome = service.handle(upload("incoming/churn/a.csv", "no header"));
+
+        assertThat(outcome.action()).isEqualTo(Action.REFUSED);
+        assertThat(outcome.detail()).isEqualTo("the file has no header");
+        JsonNode m = manifest("scored/churn/a.csv/");
+        assertThat(m.path("status").asText()).isEqualTo("FAILED");
+        assertThat(m.has("output")).isFalse();
+    }
+
+    @Test
+    void handle_never_writesUnderIncoming() throws Exception {
+        service.handle(upload("incoming/churn/a.csv", "plan\nbasic\n"));
+        service.handle(upload("incoming/churn/x.txt", "text"));
+        service.handle(upload("incoming/nope/a.csv", "plan\n"));
+
+        assertThat(store.writtenKeys()).noneMatch(k -> k.startsWith("incoming/"));
+        verify(jobs, never()).submit(any(), any(), any(), any());
+    }
+}
