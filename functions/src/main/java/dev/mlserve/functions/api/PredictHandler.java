@@ -4,29 +4,25 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
-import dev.mlserve.functions.config.Backends;
 import dev.mlserve.functions.config.FunctionConfig;
 import dev.mlserve.functions.ports.ThrottledException;
 import dev.mlserve.functions.routing.RequestTooLargeException;
 import dev.mlserve.functions.routing.RoutingPolicy;
 import dev.mlserve.functions.telemetry.RequestFacts;
 import dev.mlserve.functions.telemetry.RequestTelemetry;
+import dev.mlserve.functions.wiring.Adapters;
 import dev.mlserve.scoring.api.Responses;
-import dev.mlserve.scoring.bundle.BundleStore;
-import dev.mlserve.scoring.bundle.LocalBundleStore;
-import dev.mlserve.scoring.bundle.S3BundleStore;
 import dev.mlserve.scoring.error.BadInputException;
 import dev.mlserve.scoring.error.ModelNotFoundException;
 import dev.mlserve.scoring.score.PipelineScorer;
 import dev.mlserve.scoring.spark.SparkSessions;
 import dev.mlserve.scoring.spark.SparkSettings;
-import dev.mlserve.scoring.store.S3Clients;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +40,7 @@ public final class PredictHandler implements RequestHandler<APIGatewayProxyReque
 
     /** What Lambda calls: everything built once per container; any failure fails the init. */
     public PredictHandler() {
-        this(create(FunctionConfig.fromEnv(), Backends::fromConfig), RequestTelemetry.standard(System.out));
+        this(create(FunctionConfig.fromEnv(), Adapters::create), RequestTelemetry.standard(System.out));
     }
 
     PredictHandler(PredictionService service, RequestTelemetry telemetry) {
@@ -107,14 +103,11 @@ public final class PredictHandler implements RequestHandler<APIGatewayProxyReque
     }
 
     /** Wires the real collaborators from configuration; builds the container's SparkSession. */
-    static PredictionService create(FunctionConfig config, Function<FunctionConfig, Backends> backends) {
-        Backends adapters = backends.apply(config);
-        BundleStore bundles = config.isAws()
-                ? new S3BundleStore(S3Clients.create(S3Clients.Settings.fromEnvironment()), config.bucket(),
-                        config.modelPrefix(), config.cacheDir())
-                : new LocalBundleStore(config.localStore().resolve(config.modelPrefix()));
+    static PredictionService create(FunctionConfig config,
+                                    BiFunction<FunctionConfig, SparkSession, Adapters> wiring) {
         SparkSession spark = SparkSessions.getOrCreate(SparkSettings.defaults("mlserve-api"));
-        ScorerCache models = new ScorerCache(bundles, bundle -> PipelineScorer.load(spark, bundle), Clock.systemUTC(),
+        Adapters adapters = wiring.apply(config, spark);
+        ScorerCache models = new ScorerCache(adapters.bundleStore(), bundle -> PipelineScorer.load(spark, bundle), Clock.systemUTC(),
                 Duration.ofSeconds(config.latestCheckSeconds()), ScorerCache.DEFAULT_CAPACITY);
         return new PredictionService(models, RoutingPolicy.from(config),
                 new BatchSubmitter(adapters.objectStore(), adapters.jobs(), config.modelPrefix()), adapters.jobs(),

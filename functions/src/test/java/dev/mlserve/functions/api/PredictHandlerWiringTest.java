@@ -2,17 +2,18 @@ package dev.mlserve.functions.api;
 
 import static dev.mlserve.functions.api.ApiFixtures.body;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mockito.Mockito.mock;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
-import dev.mlserve.functions.config.Backends;
 import dev.mlserve.functions.config.FunctionConfig;
 import dev.mlserve.functions.ports.Jobs;
 import dev.mlserve.functions.telemetry.EmfMetrics;
 import dev.mlserve.functions.telemetry.RequestTelemetry;
 import dev.mlserve.functions.testing.InMemoryObjectStore;
+import dev.mlserve.functions.wiring.Adapters;
+import dev.mlserve.functions.ports.BatchLauncher;
+import dev.mlserve.scoring.bundle.LocalBundleStore;
 import dev.mlserve.scoring.testing.TestSpark;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -22,7 +23,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 
-/** What the public constructor wires from configuration, with the adapters supplied through the Backends seam. */
+/** What the public constructor wires from configuration, with the adapters supplied through the wiring seam. */
 class PredictHandlerWiringTest {
 
     @Test
@@ -32,8 +33,9 @@ class PredictHandlerWiringTest {
                 FunctionConfig.BACKEND, "local",
                 FunctionConfig.LOCAL_STORE, ApiFixtures.bundleRoot().toString(),
                 FunctionConfig.MODEL_PREFIX, ""));
-        PredictionService service = PredictHandler.create(config,
-                c -> Backends.of(new InMemoryObjectStore("local"), mock(Jobs.class)));
+        PredictionService service = PredictHandler.create(config, (c, spark) -> new Adapters(
+                new InMemoryObjectStore("local"), new LocalBundleStore(c.localStore().resolve(c.modelPrefix())),
+                mock(BatchLauncher.class), mock(Jobs.class)));
         PredictHandler handler = new PredictHandler(service, new RequestTelemetry(mock(Logger.class),
                 new EmfMetrics(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
                         Clock.systemUTC(), "mlserve")));
@@ -43,14 +45,5 @@ class PredictHandlerWiringTest {
 
         assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(200);
         assertThat(body(response).get("predictions")).hasSize(3);
-    }
-
-    @Test
-    void fromConfig_untilTheAdaptersAreWired_failsNamingTheSeam() {
-        FunctionConfig config = FunctionConfig.fromEnv(Map.of(FunctionConfig.BACKEND, "local"));
-
-        assertThatThrownBy(() -> Backends.fromConfig(config))
-                .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("Backends.fromConfig");
     }
 }

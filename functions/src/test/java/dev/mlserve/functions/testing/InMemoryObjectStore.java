@@ -68,6 +68,11 @@ public final class InMemoryObjectStore implements ObjectStore {
     }
 
     @Override
+    public synchronized void delete(String key) {
+        objects.remove(key);
+    }
+
+    @Override
     public String uri(String key) {
         return "s3://" + bucket + "/" + key;
     }
