@@ -7,21 +7,24 @@ import org.apache.spark.sql.Dataset;
  *
  * <p>The scoring work runs on the input's partitions: Spark cuts files into splits by size and
  * cores (at most {@code spark.sql.files.maxPartitionBytes}, 128 MiB, and about input/cores, but not
- * below {@code spark.sql.files.openCostInBytes}, 4 MiB). Output aims at one file per
- * {@code targetFileBytes} of input (at most {@link #MAX_FILES}):
+ * below {@code spark.sql.files.openCostInBytes}, 4 MiB). Written as they are, those partitions make
+ * files of at most about 128 MiB of input each, so no single giant file. The layout only steps in
+ * where they would make files that are too many or too small:
  * <ul>
- *   <li>no more partitions than that: written as they are, one file per partition (big inputs);</li>
- *   <li>more partitions, input up to {@link #SMALL_INPUT_BYTES} (inline sizes): coalesced, no
- *       shuffle; the little work runs in one task, as before;</li>
- *   <li>more partitions, larger input: repartitioned; the shuffle keeps scoring on every partition
- *       and only narrows the writing (a coalesce would pull scoring itself into a few tasks).</li>
+ *   <li>input up to {@link #SMALL_BYTES} (inline sizes): one file, coalesced without a shuffle;
+ *       the little work runs in one task;</li>
+ *   <li>larger input whose partitions average under {@link #SMALL_BYTES} (many cores, or many tiny
+ *       part files): repartitioned to one file per {@code targetFileBytes}. The shuffle keeps the
+ *       scoring on every partition and only narrows the writing; a coalesce would pull the scoring
+ *       itself into those few tasks;</li>
+ *   <li>otherwise: one file per partition, no shuffle.</li>
  * </ul>
  *
- * @param files the number of output files (partitions when written as read)
+ * @param files the number of output files (the partition count when written as read)
  */
 record OutputLayout(int files, Mode mode) {
     static final long DEFAULT_TARGET_FILE_BYTES = 128L << 20;
-    static final long SMALL_INPUT_BYTES = 16L << 20;
+    static final long SMALL_BYTES = 16L << 20;
     static final int MAX_FILES = 10_000;
 
     enum Mode { AS_READ, COALESCE, REPARTITION }
@@ -32,12 +35,21 @@ record OutputLayout(int files, Mode mode) {
         if (inputPartitions <= files) {
             return new OutputLayout(inputPartitions, Mode.AS_READ);
         }
-        return new OutputLayout(files, inputBytes <= SMALL_INPUT_BYTES ? Mode.COALESCE : Mode.REPARTITION);
+        if (inputBytes <= SMALL_BYTES) {
+            return new OutputLayout(files, Mode.COALESCE);
+        }
+        if (inputBytes / inputPartitions < SMALL_BYTES) {
+            return new OutputLayout(files, Mode.REPARTITION);
+        }
+        return new OutputLayout(inputPartitions, Mode.AS_READ);
     }
 
-    /** One file whatever the input size (rejected.jsonl). */
+    /** One file whatever the input size (rejected.jsonl): a shuffle of the few bad rows when not small. */
     static OutputLayout single(long inputBytes, int inputPartitions) {
-        return plan(inputBytes, inputPartitions, Long.MAX_VALUE);
+        if (inputPartitions <= 1) {
+            return new OutputLayout(inputPartitions, Mode.AS_READ);
+        }
+        return new OutputLayout(1, inputBytes <= SMALL_BYTES ? Mode.COALESCE : Mode.REPARTITION);
     }
 
     <T> Dataset<T> apply(Dataset<T> rows) {

@@ -20,8 +20,13 @@ class OutputLayoutTest {
     }
 
     @Test
-    void plan_mediumInputSplitAcrossCores_repartitionsToOneFileSoScoringStaysParallel() {
+    void plan_mediumInputInSmallSplitsAcrossManyCores_repartitionsToOneFileSoScoringStaysParallel() {
         assertThat(OutputLayout.plan(100 * MIB, 8, TARGET)).isEqualTo(new OutputLayout(1, Mode.REPARTITION));
+    }
+
+    @Test
+    void plan_mediumInputInFewLargeSplits_writesOneFilePerSplitWithoutShuffle() {
+        assertThat(OutputLayout.plan(66 * MIB, 2, TARGET)).isEqualTo(new OutputLayout(2, Mode.AS_READ));
     }
 
     @Test
@@ -35,11 +40,9 @@ class OutputLayoutTest {
     }
 
     @Test
-    void plan_hugeInput_capsTheFileCount() {
-        OutputLayout layout = OutputLayout.plan(10_000_000 * MIB, 80_000, TARGET);
-
-        assertThat(layout.files()).isEqualTo(OutputLayout.MAX_FILES);
-        assertThat(layout.mode()).isEqualTo(Mode.REPARTITION);
+    void plan_hugeInputInManyTinySplits_capsTheFileCount() {
+        assertThat(OutputLayout.plan(2_000_000 * MIB, 200_000, TARGET))
+                .isEqualTo(new OutputLayout(OutputLayout.MAX_FILES, Mode.REPARTITION));
     }
 
     @Test
