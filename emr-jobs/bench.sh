@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ -z "${BENCH_NO_BUILD:-}" ]]; then
-  mvn -B -q -pl emr-jobs -am -DskipTests package
+  mvn -B -q -pl emr-jobs -am -DskipTests package >&2
 fi
 opens=$(tr -s ' \n' '\n\n' < scoring/target/classes/mlserve/add-opens.txt | sed '/^$/d; s/.*/--add-opens=&=ALL-UNNAMED/')
 # shellcheck disable=SC2086

@@ -35,7 +35,7 @@ import org.apache.spark.sql.types.StructType;
  */
 public final class BatchBench {
     static final String USAGE = "BatchBench [--rows N] [--repeat R] [--dir DIR]";
-    private static final int WARMUP_ROWS = 20_000;
+    private static final int WARMUP_ROWS = 100_000;
 
     private final SparkSession spark;
     private final Path dir;
