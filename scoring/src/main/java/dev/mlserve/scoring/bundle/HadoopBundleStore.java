@@ -45,15 +45,10 @@ public final class HadoopBundleStore {
 
     public String currentVersion(String name) {
         Path latest = new Path(modelDir(name), Bundle.LATEST_FILE);
-        Optional<String> pinned = exists(latest) ? BundleFiles.parseLatest(readText(latest)) : Optional.empty();
-        if (pinned.isPresent()) {
-            String v = pinned.get();
-            if (!BundleMetadata.NAME_PATTERN.matcher(v).matches() || v.contains("..")) {
-                throw new BundleFormatException(latest + " names '" + v + "', which is not a valid version");
-            }
-            return v;
-        }
-        return BundleFiles.currentVersion(name, Optional.empty(), versions(name));
+        Optional<String> pinned = exists(latest)
+                ? BundleFiles.parseLatest(readText(latest), latest.toString())
+                : Optional.empty();
+        return pinned.isPresent() ? pinned.get() : BundleFiles.currentVersion(name, Optional.empty(), versions(name));
     }
 
     /** All versions that have a bundle.json, oldest first. */
