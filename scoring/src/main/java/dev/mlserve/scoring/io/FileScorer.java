@@ -5,6 +5,7 @@ import dev.mlserve.scoring.error.Violation;
 import dev.mlserve.scoring.score.PipelineScorer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +27,10 @@ import org.slf4j.LoggerFactory;
  * folder. A re-run replaces the previous result: the old manifest goes first.
  */
 public final class FileScorer {
+    /** Spark setting: input bytes per output file, e.g. {@code 256m}. */
+    public static final String TARGET_FILE_BYTES = "spark.mlserve.output.targetFileBytes";
+    /** Spark setting: the progress log interval, e.g. {@code 10s}. */
+    public static final String PROGRESS_INTERVAL = "spark.mlserve.progress.interval";
     private static final Logger LOG = LoggerFactory.getLogger(FileScorer.class);
 
     private final SparkSession spark;
@@ -42,6 +47,12 @@ public final class FileScorer {
      * @return the manifest that was written; FAILED when the file itself is unusable
      */
     public Manifest score(String input, FileFormat format, String output, RunInfo run) {
+        try (ScoringProgress progress = ScoringProgress.start(spark, input, progressInterval())) {
+            return scoreFile(input, format, output, run);
+        }
+    }
+
+    private Manifest scoreFile(String input, FileFormat format, String output, RunInfo run) {
         Instant started = Instant.now();
         OutputWriter writer = new OutputWriter(spark, new Path(output));
         writer.clear();
@@ -62,16 +73,21 @@ public final class FileScorer {
                     .first();
             long rowsIn = counts.getLong(0);
             long rejected = counts.getLong(1);
+            long bytes = inputBytes(input);
+            int partitions = rows.rdd().getNumPartitions();
+            OutputLayout layout = OutputLayout.plan(bytes, partitions, targetFileBytes());
             List<String> outputs = scorer.defaultOutputs();
             Dataset<Row> valid = rows.filter(functions.col(ValidatedInput.ERRORS).isNull());
             Dataset<Row> scored = scorer.transform(valid).select(selection(validated, outputs));
-            writer.writeScored(scored, format, outputs, partitionsFor(input));
-            writer.writeRejected(rows.filter(functions.col(ValidatedInput.ERRORS).isNotNull()), rejected);
+            writer.writeScored(scored, format, outputs, layout);
+            writer.writeRejected(rows.filter(functions.col(ValidatedInput.ERRORS).isNotNull()), rejected,
+                    OutputLayout.single(bytes, partitions));
             Manifest manifest = manifest(Manifest.SUCCEEDED, input, format, run, writer, rowsIn, rejected, started,
                     null, null);
             writer.writeManifest(manifest);
-            LOG.info("file scored: input={} model={} version={} rowsIn={} scored={} rejected={} route={} ms={}", input,
-                    manifest.model(), manifest.version(), rowsIn, rowsIn - rejected, rejected, run.route(),
+            LOG.info("file scored: input={} model={} version={} rowsIn={} scored={} rejected={} route={} bytes={}"
+                    + " partitions={} files={} layout={} ms={}", input, manifest.model(), manifest.version(), rowsIn,
+                    rowsIn - rejected, rejected, run.route(), bytes, partitions, layout.files(), layout.mode(),
                     manifest.durationMs());
             return manifest;
         } finally {
@@ -106,16 +122,25 @@ public final class FileScorer {
         }
     }
 
-    /** About one output file per 128 MiB of input: no giant single file, no swarm of tiny ones. */
-    private int partitionsFor(String input) {
+    private long inputBytes(String input) {
         try {
             Path path = new Path(input);
             FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
-            long bytes = fs.getContentSummary(path).getLength();
-            return (int) Math.max(1, Math.min(10_000, (bytes + (128L << 20) - 1) / (128L << 20)));
+            return fs.getContentSummary(path).getLength();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot size input " + input, e);
         }
+    }
+
+    /** Output files are sized by input bytes: {@value #TARGET_FILE_BYTES} (default 128m) per file. */
+    private long targetFileBytes() {
+        return spark.sparkContext().getConf().getSizeAsBytes(TARGET_FILE_BYTES,
+                Long.toString(OutputLayout.DEFAULT_TARGET_FILE_BYTES));
+    }
+
+    /** How often a long run logs a progress line: {@value #PROGRESS_INTERVAL} (default 30s). */
+    private Duration progressInterval() {
+        return Duration.ofSeconds(Math.max(1, spark.sparkContext().getConf().getTimeAsSeconds(PROGRESS_INTERVAL, "30s")));
     }
 
     private Manifest manifest(String status, String input, FileFormat format, RunInfo run, OutputWriter writer,

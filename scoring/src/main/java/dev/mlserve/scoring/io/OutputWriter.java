@@ -63,16 +63,16 @@ final class OutputWriter {
         }
     }
 
-    void writeScored(Dataset<Row> scored, FileFormat format, List<String> outputs, int files) {
+    void writeScored(Dataset<Row> scored, FileFormat format, List<String> outputs, OutputLayout layout) {
         String target = new Path(root, SCORED).toString();
         Dataset<Row> plain = vectorsToArrays(scored, outputs);
         switch (format) {
-            case CSV -> nestedToJson(plain).coalesce(files).write().mode(SaveMode.Overwrite)
+            case CSV -> layout.apply(nestedToJson(plain)).write().mode(SaveMode.Overwrite)
                     .option("header", "true").csv(target);
-            case PARQUET -> plain.coalesce(files).write().mode(SaveMode.Overwrite).parquet(target);
+            case PARQUET -> layout.apply(plain).write().mode(SaveMode.Overwrite).parquet(target);
             case JSONL -> {
-                plain.mapPartitions(new MergeIntoSource(outputs, plain.schema()), Encoders.STRING())
-                        .coalesce(files).write().mode(SaveMode.Overwrite).text(target);
+                layout.apply(plain.mapPartitions(new MergeIntoSource(outputs, plain.schema()), Encoders.STRING()))
+                        .write().mode(SaveMode.Overwrite).text(target);
                 renameParts(new Path(target), ".txt", ".jsonl");
             }
             default -> throw new IllegalArgumentException(format.name());
@@ -80,7 +80,7 @@ final class OutputWriter {
     }
 
     /** Bad rows as one JSON Lines file: {"row": original record, "errors": [{field, reason}]}. */
-    void writeRejected(Dataset<Row> rejectedRows, long count) {
+    void writeRejected(Dataset<Row> rejectedRows, long count, OutputLayout oneFile) {
         Path target = new Path(root, REJECTED);
         try {
             if (count == 0) {
@@ -88,13 +88,13 @@ final class OutputWriter {
                 return;
             }
             Path tmp = new Path(root, REJECTED_TMP);
-            rejectedRows.select(org.apache.spark.sql.functions.concat(
+            oneFile.apply(rejectedRows.select(org.apache.spark.sql.functions.concat(
                             org.apache.spark.sql.functions.lit("{\"row\":"),
                             org.apache.spark.sql.functions.col(ValidatedInput.SOURCE),
                             org.apache.spark.sql.functions.lit(",\"errors\":"),
                             org.apache.spark.sql.functions.col(ValidatedInput.ERRORS),
-                            org.apache.spark.sql.functions.lit("}")))
-                    .coalesce(1).write().mode(SaveMode.Overwrite).text(tmp.toString());
+                            org.apache.spark.sql.functions.lit("}"))))
+                    .write().mode(SaveMode.Overwrite).text(tmp.toString());
             FileStatus[] parts = fs.globStatus(new Path(tmp, "part-*"));
             if (parts == null || parts.length != 1) {
                 throw new IOException("expected one rejected part file under " + tmp);

@@ -2,6 +2,7 @@ package dev.mlserve.scoring.score;
 
 import dev.mlserve.scoring.bundle.Bundle;
 import dev.mlserve.scoring.bundle.BundleMetadata;
+import dev.mlserve.scoring.bundle.HadoopBundle;
 import dev.mlserve.scoring.error.BadInputException;
 import dev.mlserve.scoring.error.BundleFormatException;
 import dev.mlserve.scoring.error.Violation;
@@ -49,17 +50,27 @@ public final class PipelineScorer implements Scorer {
 
     /** Loads the bundle's pipeline (the slow part of a cold start). */
     public static PipelineScorer load(SparkSession spark, Bundle bundle) {
+        return load(spark, bundle.metadata(), bundle.pipelineDirectory().toUri().toString(),
+                bundle.directory().toString());
+    }
+
+    /** Loads a bundle in place through Hadoop paths ({@code s3://} on EMR): no local copy. */
+    public static PipelineScorer load(SparkSession spark, HadoopBundle bundle) {
+        return load(spark, bundle.metadata(), bundle.pipelineUri(), bundle.uri());
+    }
+
+    private static PipelineScorer load(SparkSession spark, BundleMetadata metadata, String pipelineUri,
+                                       String where) {
         long start = System.nanoTime();
         PipelineModel model;
         try {
-            model = PipelineModel.load(bundle.pipelineDirectory().toUri().toString());
+            model = PipelineModel.load(pipelineUri);
         } catch (RuntimeException e) {
-            throw new BundleFormatException("cannot load the pipeline of bundle " + bundle.directory()
-                    + ": " + e.getMessage(), e);
+            throw new BundleFormatException("cannot load the pipeline of bundle " + where + ": " + e.getMessage(), e);
         }
-        PipelineScorer scorer = new PipelineScorer(spark, bundle.metadata(), model);
-        LOG.info("bundle loaded: model={} version={} stages={} ms={}", bundle.metadata().name(),
-                bundle.metadata().version(), model.stages().length, (System.nanoTime() - start) / 1_000_000);
+        PipelineScorer scorer = new PipelineScorer(spark, metadata, model);
+        LOG.info("bundle loaded: model={} version={} stages={} ms={}", metadata.name(), metadata.version(),
+                model.stages().length, (System.nanoTime() - start) / 1_000_000);
         return scorer;
     }
 

@@ -142,6 +142,31 @@ class FileScorerTest {
         assertThat(readScored(out.resolve("scored"), FileFormat.CSV)).hasSize(7);
     }
 
+    @Test
+    void score_smallInputOfSeveralPartFiles_writesOneScoredFileAndOneRejectedFile() throws IOException {
+        PipelineScorer scorer = PipelineScorer.load(spark, ParityPipelines.bundle(Kind.ONE_HOT_LOGISTIC));
+        Path input = dir.resolve("parts");
+        Files.createDirectories(input);
+        for (int part = 0; part < 3; part++) {
+            List<String> lines = new ArrayList<>(List.of("id,plan,region,tenure,charges,calls,autopay"));
+            for (int i = 0; i < 10; i++) {
+                lines.add((part * 100 + i) + ",basic,north," + i + ",50.5,1,true");
+            }
+            lines.add((part * 100 + 99) + ",,north,3,20,2,false");
+            Files.write(input.resolve("part-" + part + ".csv"), lines);
+        }
+        assertThat(spark.read().option("header", "true").csv(input.toString()).rdd().getNumPartitions())
+                .as("the input must span several partitions for this test to mean anything").isGreaterThan(1);
+
+        Manifest manifest = new FileScorer(spark, scorer).score(input.toString(), FileFormat.CSV,
+                dir.resolve("out").toString(), RunInfo.inline("test"));
+
+        assertThat(manifest.rowsScored()).isEqualTo(30);
+        assertThat(manifest.rowsRejected()).isEqualTo(3);
+        assertThat(parts(dir.resolve("out/scored"), ".csv")).hasSize(1);
+        assertThat(Files.readAllLines(dir.resolve("out/rejected.jsonl"))).hasSize(3);
+    }
+
     private Path writeInput(List<Map<String, Object>> records, FileFormat format) throws IOException {
         List<Map<String, Object>> withIds = new ArrayList<>();
         for (int i = 0; i < records.size(); i++) {
