@@ -3,7 +3,6 @@ package dev.mlserve.scoring.fast;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.mlserve.scoring.bundle.FieldSpec;
 import dev.mlserve.scoring.json.Json;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -33,7 +32,7 @@ import org.apache.spark.sql.Row;
  */
 public final class SampleRecords {
     /** The optional bundle file: one JSON record per line, as a predict request carries them. */
-    public static final String FILE = "samples.jsonl";
+    public static final String FILE = dev.mlserve.scoring.bundle.Bundle.SAMPLES_FILE;
     /** How many records writers keep and synthesis makes. */
     public static final int DEFAULT_COUNT = 200;
     /** A category no fitted indexer has seen. */
@@ -61,15 +60,6 @@ public final class SampleRecords {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
         return Optional.of(records);
-    }
-
-    public static void write(Path file, List<Map<String, Object>> records) throws IOException {
-        try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            for (Map<String, Object> r : records) {
-                out.write(Json.MAPPER.writeValueAsString(r));
-                out.write('\n');
-            }
-        }
     }
 
     /**
