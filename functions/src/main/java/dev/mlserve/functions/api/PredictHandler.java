@@ -14,7 +14,7 @@ import dev.mlserve.functions.wiring.Adapters;
 import dev.mlserve.scoring.api.Responses;
 import dev.mlserve.scoring.error.BadInputException;
 import dev.mlserve.scoring.error.ModelNotFoundException;
-import dev.mlserve.scoring.score.PipelineScorer;
+import dev.mlserve.scoring.fast.FastPathScorer;
 import dev.mlserve.scoring.spark.SparkSessions;
 import dev.mlserve.scoring.spark.SparkSettings;
 import java.time.Clock;
@@ -107,7 +107,7 @@ public final class PredictHandler implements RequestHandler<APIGatewayProxyReque
                                     BiFunction<FunctionConfig, SparkSession, Adapters> wiring) {
         SparkSession spark = SparkSessions.getOrCreate(SparkSettings.defaults("mlserve-api"));
         Adapters adapters = wiring.apply(config, spark);
-        ScorerCache models = new ScorerCache(adapters.bundleStore(), bundle -> PipelineScorer.load(spark, bundle), Clock.systemUTC(),
+        ScorerCache models = new ScorerCache(adapters.bundleStore(), bundle -> FastPathScorer.load(spark, bundle), Clock.systemUTC(),
                 Duration.ofSeconds(config.latestCheckSeconds()), ScorerCache.DEFAULT_CAPACITY);
         return new PredictionService(models, RoutingPolicy.from(config),
                 new BatchSubmitter(adapters.objectStore(), adapters.jobs(), config.modelPrefix()), adapters.jobs(),
