@@ -59,15 +59,15 @@ final class Casts {
     /** True for the column types {@link #toText} renders as Spark's cast to string does. */
     static boolean castsToStringExactly(DataType type) {
         return type.equals(DataTypes.StringType) || type.equals(DataTypes.IntegerType)
-                || type.equals(DataTypes.LongType) || type instanceof BooleanType;
+                || type.equals(DataTypes.LongType);
     }
 
-    /** {@code cast(x AS STRING)} for strings, ints, longs and booleans. */
+    /** {@code cast(x AS STRING)} for strings, ints and longs (StringIndexer refuses booleans). */
     static String toText(Object v) {
         if (v == null || v instanceof String) {
             return (String) v;
         }
-        if (v instanceof Integer || v instanceof Long || v instanceof Boolean) {
+        if (v instanceof Integer || v instanceof Long) {
             return v.toString();
         }
         throw new Fallback("cannot cast " + v.getClass().getSimpleName() + " to string");

@@ -92,7 +92,7 @@ final class PredictorSteps {
     private static void refuseNonEmpty(PredictionModel<?, ?> m, String paramName) {
         if (m.hasParam(paramName)) {
             Param<Object> p = m.getParam(paramName);
-            Object value = m.getOrDefault(p);
+            Object value = m.isDefined(p) ? m.getOrDefault(p) : null;
             if (value instanceof String s && !s.isEmpty()) {
                 throw new UnsupportedStage(paramName + " is set");
             }
