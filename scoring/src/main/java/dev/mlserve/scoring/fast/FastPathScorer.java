@@ -8,6 +8,7 @@ import dev.mlserve.scoring.score.Scorer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -30,6 +31,8 @@ public final class FastPathScorer implements Scorer {
     private final RecordValidator validator;
     private final FastPipeline fast;
     private final String status;
+    private final AtomicLong fastRequests = new AtomicLong();
+    private final AtomicLong sparkRequests = new AtomicLong();
 
     private FastPathScorer(PipelineScorer spark, RecordValidator validator, FastPipeline fast, String status) {
         this.spark = spark;
@@ -88,6 +91,16 @@ public final class FastPathScorer implements Scorer {
         return status;
     }
 
+    /** Requests answered by the fast path since load. */
+    public long fastRequests() {
+        return fastRequests.get();
+    }
+
+    /** Predict requests answered through Spark's transform since load (fast path off, or fallback). */
+    public long sparkRequests() {
+        return sparkRequests.get();
+    }
+
     /** The Spark scorer underneath (file scoring and batch use it directly). */
     public PipelineScorer pipelineScorer() {
         return spark;
@@ -119,6 +132,7 @@ public final class FastPathScorer implements Scorer {
     public List<Map<String, Object>> predict(List<?> records, List<String> outputs) {
         List<String> columns = spark.resolveOutputs(outputs);
         if (fast == null || records == null || records.isEmpty() || !fast.covers(columns)) {
+            sparkRequests.incrementAndGet();
             return spark.predict(records, outputs);
         }
         List<Object[]> rows = validator.convertAll(records);
@@ -129,8 +143,10 @@ public final class FastPathScorer implements Scorer {
             }
         } catch (Fallback e) {
             LOG.debug("fast path fallback to transform: model={} reason={}", spark.metadata().name(), e.getMessage());
+            sparkRequests.incrementAndGet();
             return spark.predict(records, outputs);
         }
+        fastRequests.incrementAndGet();
         return predictions;
     }
 

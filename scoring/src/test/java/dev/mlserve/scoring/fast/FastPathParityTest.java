@@ -72,6 +72,8 @@ class FastPathParityTest {
         assertThatThrownBy(() -> scorer.predict(records, null))
                 .isInstanceOf(Exception.class)
                 .hasMessageContaining("StringIndexer");
+        assertThat(scorer.sparkRequests()).isEqualTo(1);
+        assertThat(scorer.fastRequests()).isZero();
     }
 
     @Test
@@ -96,6 +98,7 @@ class FastPathParityTest {
 
         assertThat(scorer.fastPathEnabled()).isFalse();
         assertThat(scorer.fastPathStatus()).contains("SQLTransformer");
+        assertThat(scorer.sparkRequests()).isEqualTo(1);
         List<Map<String, Object>> expected = FastPathFixtures.plain(model,
                 FastPathFixtures.validator().convertAll(records), columns);
         assertThat(Parity.exact(answers)).isEqualTo(Parity.exact(expected));
@@ -141,6 +144,8 @@ class FastPathParityTest {
         assertThat(scorer.fastPathEnabled()).as(scorer.fastPathStatus()).isTrue();
         assertThat(Parity.exact(fast)).isEqualTo(Parity.exact(spark.predict(records, columns)));
         assertThat(Parity.exact(scorer.predict(records, null))).isEqualTo(Parity.exact(spark.predict(records, null)));
+        assertThat(scorer.fastRequests()).isEqualTo(2);
+        assertThat(scorer.sparkRequests()).isZero();
     }
 
     @Test

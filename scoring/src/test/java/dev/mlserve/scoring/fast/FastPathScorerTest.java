@@ -73,6 +73,7 @@ class FastPathScorerTest {
 
         assertThat(Parity.exact(scorer.predict(records, columns)))
                 .isEqualTo(Parity.exact(scorer.pipelineScorer().predict(records, columns)));
+        assertThat(scorer.fastRequests()).isEqualTo(1);
     }
 
     /** The parity suite's one-hot pipeline, loaded. */
