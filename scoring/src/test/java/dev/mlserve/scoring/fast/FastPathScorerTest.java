@@ -76,6 +76,26 @@ class FastPathScorerTest {
         assertThat(scorer.fastRequests()).isEqualTo(1);
     }
 
+    @Test
+    void predict_withBadRecords_answersTheSameViolationsAsPipelineScorer() {
+        FastPathScorer scorer = FastPathScorer.create(FastPathFixtures.scorer("churn", FastPathFixtures.churnShape()),
+                FastPathFixtures.records(50, 25));
+        List<Map<String, Object>> records = new java.util.ArrayList<>(FastPathFixtures.records(4, 26));
+        records.get(1).remove("plan");
+        records.get(3).put("tenure", "long");
+        records.get(3).put("calls", 2.5);
+
+        Throwable fast = org.assertj.core.api.Assertions.catchThrowable(() -> scorer.predict(records, null));
+        Throwable spark = org.assertj.core.api.Assertions.catchThrowable(
+                () -> scorer.pipelineScorer().predict(records, null));
+
+        assertThat(fast).isInstanceOf(dev.mlserve.scoring.error.BadInputException.class);
+        assertThat(((dev.mlserve.scoring.error.BadInputException) fast).violations())
+                .isEqualTo(((dev.mlserve.scoring.error.BadInputException) spark).violations());
+        assertThat(fast).hasMessage(spark.getMessage());
+        assertThat(scorer.fastPathEnabled()).isTrue();
+    }
+
     /** The parity suite's one-hot pipeline, loaded. */
     private static final class PipelineScorerFor {
         static PipelineModel oneHot() {
