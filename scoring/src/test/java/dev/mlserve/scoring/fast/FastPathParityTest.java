@@ -165,7 +165,21 @@ class FastPathParityTest {
             double us = (System.nanoTime() - start) / 1000.0 / (10.0 * rows.size());
             System.out.printf("fast path micro-timing (churn shape, evaluate + answer): round %d: %.2f us/row%n", round, us);
         }
+        FastPathScorer scorer = FastPathScorer.create(FastPathFixtures.scorer("churn", model),
+                FastPathFixtures.records(100, 16));
+        List<Map<String, Object>> one = FastPathFixtures.records(1, 17);
+        long[] nanos = new long[3000];
+        for (int i = 0; i < nanos.length; i++) {
+            long start = System.nanoTime();
+            sink += scorer.predict(one, null).size();
+            nanos[i] = System.nanoTime() - start;
+        }
+        long[] warm = Arrays.copyOfRange(nanos, 1000, nanos.length);
+        Arrays.sort(warm);
+        System.out.printf("fast path micro-timing (churn shape, FastPathScorer.predict of 1 record incl. validation):"
+                + " p50 %.1f us, p99 %.1f us%n", warm[warm.length / 2] / 1000.0, warm[warm.length * 99 / 100] / 1000.0);
         assertThat(sink).isPositive();
+        assertThat(scorer.fastRequests()).isEqualTo(nanos.length);
     }
 
     /** Compares every added column of every record; answers how many records were compared. */
