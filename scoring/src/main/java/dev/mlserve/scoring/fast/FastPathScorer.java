@@ -44,9 +44,18 @@ public final class FastPathScorer implements Scorer {
     /** Loads the bundle's pipeline, compiles it and checks it on the bundle's sample records. */
     public static FastPathScorer load(SparkSession session, Bundle bundle) {
         PipelineScorer spark = PipelineScorer.load(session, bundle);
-        List<Map<String, Object>> samples = SampleRecords.read(bundle.directory())
-                .orElseGet(() -> SampleRecords.synthetic(spark.metadata().inputSchema(), spark.model(),
-                        SampleRecords.DEFAULT_COUNT, SAMPLE_SEED));
+        List<Map<String, Object>> samples;
+        try {
+            samples = SampleRecords.read(bundle.directory()).orElse(null);
+        } catch (RuntimeException e) {
+            LOG.warn("unreadable {} in bundle {} (synthetic samples instead): {}", SampleRecords.FILE,
+                    bundle.directory(), e.getMessage());
+            samples = null;
+        }
+        if (samples == null) {
+            samples = SampleRecords.synthetic(spark.metadata().inputSchema(), spark.model(),
+                    SampleRecords.DEFAULT_COUNT, SAMPLE_SEED);
+        }
         return create(spark, samples);
     }
 
@@ -143,6 +152,12 @@ public final class FastPathScorer implements Scorer {
             }
         } catch (Fallback e) {
             LOG.debug("fast path fallback to transform: model={} reason={}", spark.metadata().name(), e.getMessage());
+            sparkRequests.incrementAndGet();
+            return spark.predict(records, outputs);
+        } catch (RuntimeException e) {
+            // A fault of the fast path itself: never the caller's problem, Spark answers.
+            LOG.warn("fast path failed, answering through transform: model={} version={} error={}",
+                    spark.metadata().name(), spark.metadata().version(), e.toString());
             sparkRequests.incrementAndGet();
             return spark.predict(records, outputs);
         }

@@ -50,14 +50,22 @@ public final class SampleRecords {
             return Optional.empty();
         }
         List<Map<String, Object>> records = new ArrayList<>();
+        List<String> lines;
         try {
-            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                if (!line.isBlank()) {
-                    records.add(Json.MAPPER.readValue(line, RECORD));
-                }
-            }
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).isBlank()) {
+                continue;
+            }
+            try {
+                records.add(Json.MAPPER.readValue(lines.get(i), RECORD));
+            } catch (IOException e) {
+                // The message would quote the record: name the line only.
+                throw new IllegalArgumentException(file + " line " + (i + 1) + " is not a JSON object");
+            }
         }
         return Optional.of(records);
     }

@@ -49,6 +49,8 @@ final class SelfCheck {
                 fastAnswers.add(fast.answer(fast.evaluate(values), columns));
             } catch (Fallback e) {
                 continue;
+            } catch (RuntimeException e) {
+                return new Result(0, "sample record " + i + ": the fast path failed: " + e);
             }
             compared.add(samples.get(i));
             sampleIndex.add(i);

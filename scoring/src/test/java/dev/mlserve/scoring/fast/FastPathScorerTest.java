@@ -96,6 +96,32 @@ class FastPathScorerTest {
         assertThat(scorer.fastPathEnabled()).isTrue();
     }
 
+    @Test
+    void load_bundleWithMalformedSamples_checksOnSyntheticRecordsInstead() throws Exception {
+        Bundle bundle = new BundleWriter(root).write(FastPathFixtures.forestRegression(), "forest", "1",
+                FastPathFixtures.SCHEMA, null, Map.of(), FastPathFixtures.records(10, 27));
+        Files.writeString(bundle.directory().resolve(Bundle.SAMPLES_FILE), "{\"plan\": \"basic\"\nnot json\n");
+
+        FastPathScorer scorer = FastPathScorer.load(TestSpark.session(), bundle);
+
+        assertThat(scorer.fastPathEnabled()).as(scorer.fastPathStatus()).isTrue();
+        assertThat(scorer.fastPathStatus()).startsWith("on: self-check identical on ");
+    }
+
+    @Test
+    void checked_whenFastPathThrowsOnASample_isDisabledNamingTheRecord() {
+        dev.mlserve.scoring.score.PipelineScorer spark = FastPathFixtures.scorer("churn", FastPathFixtures.churnShape());
+        FastPipeline broken = FastPathCompiler.compile(spark.model(), FastPathFixtures.SCHEMA).pipeline()
+                .withStep(row -> {
+                    throw new IllegalStateException("boom");
+                });
+
+        FastPathScorer scorer = FastPathScorer.checked(spark, broken, FastPathFixtures.records(20, 28));
+
+        assertThat(scorer.fastPathEnabled()).isFalse();
+        assertThat(scorer.fastPathStatus()).contains("sample record 0").contains("boom");
+    }
+
     /** The parity suite's one-hot pipeline, loaded. */
     private static final class PipelineScorerFor {
         static PipelineModel oneHot() {
