@@ -6,13 +6,13 @@ import dev.mlserve.functions.config.FunctionConfig;
 import dev.mlserve.local.lambda.HandlerRef;
 import dev.mlserve.local.lambda.LocalContext;
 import dev.mlserve.scoring.json.Json;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -158,12 +158,8 @@ public final class InvokeChild {
     private static void print(PrintStream stdout, Object json) {
         try {
             stdout.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(json));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    static String describe(String[] argv) {
-        return Arrays.toString(argv);
     }
 }

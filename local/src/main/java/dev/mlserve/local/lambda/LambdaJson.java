@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSer
 import com.amazonaws.services.lambda.runtime.serialization.factories.JacksonFactory;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Events and answers to and from JSON with the Lambda Java runtime's own serializers
@@ -30,7 +31,7 @@ public final class LambdaJson {
     @SuppressWarnings("unchecked")
     public static <T> byte[] write(T value, Class<?> declared) {
         if (value == null) {
-            return "null".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            return "null".getBytes(StandardCharsets.UTF_8);
         }
         Class<T> type = (Class<T>) (declared == null || declared == Object.class ? value.getClass() : declared);
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -58,8 +58,8 @@ public final class ProxyRequests {
                 .withIdentity(new RequestIdentity().withSourceIp(request.sourceIp())
                         .withUserAgent(headers.entrySet().stream()
                                 .filter(e -> e.getKey().equalsIgnoreCase("User-Agent"))
-                                .map(Map.Entry::getValue).findFirst().orElse(null)));
-        context.setRequestTimeEpoch(System.currentTimeMillis());
+                                .map(Map.Entry::getValue).findFirst().orElse(null)))
+                .withRequestTimeEpoch(System.currentTimeMillis());
 
         APIGatewayProxyRequestEvent event = new APIGatewayProxyRequestEvent()
                 .withResource(match.route().path())
