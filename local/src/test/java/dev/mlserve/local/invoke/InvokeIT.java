@@ -36,10 +36,14 @@ class InvokeIT {
     }
 
     static Result invoke(String... args) throws Exception {
+        return invokeOver(store, args);
+    }
+
+    static Result invokeOver(Path storeDir, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "-jar", "target/scoring-local.jar", "invoke"));
         command.addAll(List.of(args));
-        command.addAll(List.of("--template", "../template.yaml", "--store", store.toString()));
+        command.addAll(List.of("--template", "../template.yaml", "--store", storeDir.toString()));
         Path stderr = Files.createTempFile(dir, "stderr", ".txt");
         Process p = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
         String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -85,15 +89,27 @@ class InvokeIT {
 
     @Test
     void invoke_whenTheHandlerThrows_printsLambdasErrorJsonAndExits1() throws Exception {
-        Path broken = dir.resolve("s3-broken.json");
-        Files.writeString(broken, "{\"Records\": [{\"eventSource\": \"aws:s3\", \"s3\": {\"object\": {}}}]}");
+        Path broken = LocalStores.withEventsModel(dir.resolve("store-without-scored-folder"));
+        Files.writeString(broken.resolve("scored"), "a file where the results folder should be");
 
-        Result r = invoke("UploadFunction", "--event", broken.toString());
+        Result r = invokeOver(broken, "UploadFunction", "--event", "../events/s3-put-small.json");
+
+        assertThat(r.code()).as(r.stderr()).isEqualTo(1);
+        assertThat(r.json().get("errorType").asText()).isEqualTo("java.io.UncheckedIOException");
+        assertThat(r.json().get("errorMessage").asText()).isNotBlank();
+        assertThat(r.json().get("stackTrace").isArray()).isTrue();
+    }
+
+    @Test
+    void invoke_whenTheEventDoesNotDeserialize_printsLambdasErrorJsonAndExits1() throws Exception {
+        Path malformed = dir.resolve("s3-malformed.json");
+        Files.writeString(malformed, "{\"Records\": [{\"eventSource\": \"aws:s3\", \"s3\": {\"object\": {}}}]}");
+
+        Result r = invoke("UploadFunction", "--event", malformed.toString());
 
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.json().get("errorType").asText()).isNotBlank();
         assertThat(r.json().has("errorMessage")).isTrue();
-        assertThat(r.json().get("stackTrace").isArray()).isTrue();
     }
 
     @Test
