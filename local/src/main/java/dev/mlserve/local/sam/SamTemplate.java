@@ -1,6 +1,7 @@
 package dev.mlserve.local.sam;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -45,7 +46,12 @@ public final class SamTemplate {
         this.stageName = stage == null ? "Prod" : stage;
     }
 
+    /** @throws IllegalArgumentException when there is no such file (run from the project folder or pass --template) */
     public static SamTemplate load(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("no template at " + file.toAbsolutePath()
+                    + ": run from the project folder or pass --template FILE");
+        }
         return new SamTemplate(file, CfnYaml.load(file));
     }
 

@@ -143,6 +143,13 @@ class SamTemplateTest {
     }
 
     @Test
+    void load_whenTheFileIsMissing_saysWhereItLooked() {
+        assertThatThrownBy(() -> SamTemplate.load(Path.of("no-such-template.yaml")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no-such-template.yaml").hasMessageContaining("--template");
+    }
+
+    @Test
     void projectTemplate_predictFunction_hasItsHandlerRoutesAndResolvableEnvironment() throws Exception {
         SamFunction predict = SamTemplate.load(PROJECT_TEMPLATE).function("PredictFunction");
 
