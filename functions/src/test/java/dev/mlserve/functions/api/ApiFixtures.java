@@ -88,7 +88,7 @@ final class ApiFixtures {
         }
     }
 
-    private static void copy(Path from, Path to) throws IOException {
+    static void copy(Path from, Path to) throws IOException {
         try (Stream<Path> paths = Files.walk(from)) {
             for (Path p : paths.sorted(Comparator.naturalOrder()).toList()) {
                 Path target = to.resolve(from.relativize(p).toString());
