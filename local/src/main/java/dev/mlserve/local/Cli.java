@@ -53,7 +53,9 @@ public final class Cli {
               predict --bundle DIR [--input FILE] [--repeat N]
                       (request JSON on stdin when no --input; --repeat logs first/warm timings to stderr)
               score   --bundle DIR --input FILE --output DIR [--format csv|jsonl|parquet]
-              demo    [--store DIR]                     (train or reuse the demo bundle, predict, score a file)""";
+              demo    [--store DIR]                     (train or reuse the demo bundle, predict, score a file)
+              bench   [--quick] [--out FILE.json] [--dir DIR] [--only warm,throughput,cold]
+                      (issue 7's benchmark against plain Spark: prints a table, writes the figures as JSON)""";
 
     private final PrintStream out;
     private final PrintStream err;
@@ -85,6 +87,7 @@ public final class Cli {
                 case "predict" -> predict(rest);
                 case "score" -> score(rest);
                 case "demo" -> new Demo(this, spark).run(rest);
+                case "bench" -> dev.mlserve.local.bench.Bench.run(rest, out);
                 default -> usage("unknown command '" + args[0] + "'");
             };
         } catch (IllegalArgumentException e) {
