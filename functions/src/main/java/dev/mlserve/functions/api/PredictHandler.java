@@ -14,7 +14,6 @@ import dev.mlserve.functions.wiring.Adapters;
 import dev.mlserve.scoring.api.Responses;
 import dev.mlserve.scoring.error.BadInputException;
 import dev.mlserve.scoring.error.ModelNotFoundException;
-import dev.mlserve.scoring.score.PipelineScorer;
 import dev.mlserve.scoring.spark.SparkSessions;
 import dev.mlserve.scoring.spark.SparkSettings;
 import java.time.Clock;
@@ -150,7 +149,7 @@ public final class PredictHandler implements RequestHandler<APIGatewayProxyReque
                 () -> SparkSessions.getOrCreate(SparkSettings.defaults("mlserve-api")), PredictHandler::daemon);
         Supplier<SparkSession> spark = () -> joined(session);
         Adapters adapters = wiring.apply(config, spark);
-        ScorerCache models = new ScorerCache(adapters.bundleStore(), bundle -> PipelineScorer.load(spark.get(), bundle),
+        ScorerCache models = new ScorerCache(adapters.bundleStore(), bundle -> ModelLoading.load(spark.get(), bundle),
                 Clock.systemUTC(), Duration.ofSeconds(config.latestCheckSeconds()), ScorerCache.DEFAULT_CAPACITY);
         List<String> versions = config.preloadModels().stream()
                 .map(model -> models.prefetch(model, models.resolveVersion(model, null)))
