@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 import dev.mlserve.jobs.args.Flags;
 import dev.mlserve.jobs.train.TrainArgs;
 import dev.mlserve.jobs.train.TrainJob;
+import dev.mlserve.local.invoke.InvokeCommand;
+import dev.mlserve.local.serve.ServeCommand;
 import dev.mlserve.scoring.api.PredictRequest;
 import dev.mlserve.scoring.api.Responses;
 import dev.mlserve.scoring.bundle.Bundle;
@@ -32,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.sql.SparkSession;
@@ -53,9 +56,10 @@ public final class Cli {
               predict --bundle DIR [--input FILE] [--repeat N]
                       (request JSON on stdin when no --input; --repeat logs first/warm timings to stderr)
               score   --bundle DIR --input FILE --output DIR [--format csv|jsonl|parquet]
-              demo    [--store DIR]                     (train or reuse the demo bundle, predict, score a file)
+              demo    [--store DIR]   (train or reuse the demo bundle; the API and an upload through the handlers)
               bench   [--quick] [--out FILE.json] [--dir DIR] [--only warm,throughput,cold]
-                      (issue 7's benchmark against plain Spark: prints a table, writes the figures as JSON)""";
+                      (issue 7's benchmark against plain Spark: prints a table, writes the figures as JSON)
+            """ + "  " + InvokeCommand.USAGE + "\n  " + ServeCommand.USAGE;
 
     private final PrintStream out;
     private final PrintStream err;
@@ -87,6 +91,8 @@ public final class Cli {
                 case "predict" -> predict(rest);
                 case "score" -> score(rest);
                 case "demo" -> new Demo(this, spark).run(rest);
+                case "invoke" -> new InvokeCommand(out, System.getenv()).run(rest);
+                case "serve" -> serve(rest);
                 case "bench" -> dev.mlserve.local.bench.Bench.run(rest, out);
                 default -> usage("unknown command '" + args[0] + "'");
             };
@@ -99,7 +105,19 @@ public final class Cli {
             LOG.error("request {} failed", requestId, e);
             print(Responses.error(e, requestId));
             return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
         }
+    }
+
+    /** Starts the emulator, prints where it listens, and serves until the process is stopped. */
+    private int serve(String[] args) throws IOException, InterruptedException {
+        ServeCommand.Running running = ServeCommand.start(args, System.getenv());
+        Runtime.getRuntime().addShutdownHook(new Thread(running::close, "mlserve-serve-stop"));
+        print(running.describe());
+        new CountDownLatch(1).await();
+        return 0;
     }
 
     private int usage(String problem) {

@@ -9,6 +9,7 @@ import dev.mlserve.scoring.testing.ParityPipelines;
 import dev.mlserve.scoring.testing.TestSpark;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -201,6 +202,44 @@ class CliTest {
                 .isEqualTo("[{\"name\":\"plan\",\"type\":\"string\",\"nullable\":true},"
                         + "{\"name\":\"tenure\",\"type\":\"double\",\"nullable\":true},"
                         + "{\"name\":\"charges\",\"type\":\"double\",\"nullable\":true}]");
+    }
+
+    @Test
+    void demo_overAStoreWithTheBundle_answersEveryStep_andARerunFindsTheUploadAlreadyScored() throws Exception {
+        Path store = dir.resolve("demo-store");
+        copyTree(demoBundle, store.resolve("models/churn/1"));
+
+        Result first = run("", "demo", "--store", store.toString());
+        Result second = run("", "demo", "--store", store.toString());
+
+        assertThat(first.code()).as(first.err()).isZero();
+        JsonNode a = first.json();
+        assertThat(a.at("/getModel/status").asInt()).isEqualTo(200);
+        assertThat(a.at("/predictSmall/status").asInt()).isEqualTo(200);
+        assertThat(a.at("/predictSmall/body/predictions")).hasSize(3);
+        assertThat(a.at("/predictLarge/status").asInt()).isEqualTo(202);
+        assertThat(a.at("/predictLarge/body/route").asText()).isEqualTo("batch");
+        assertThat(a.at("/job/body/state").asText()).isEqualTo("SUCCESS");
+        assertThat(a.at("/job/body/rowsScored").asInt()).isEqualTo(Demo.LARGE_RECORDS);
+        assertThat(a.at("/upload/outcomes/0/action").asText()).isEqualTo("SCORED_INLINE");
+        assertThat(a.at("/manifest/rowsRejected").asInt()).isEqualTo(1);
+        assertThat(a.get("rejectedRows")).hasSize(1);
+        assertThat(second.code()).as(second.err()).isZero();
+        assertThat(second.json().at("/upload/outcomes/0/action").asText()).isEqualTo("ALREADY_DONE");
+        assertThat(second.json().at("/job/body/state").asText()).isEqualTo("SUCCESS");
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (var paths = Files.walk(from)) {
+            for (Path p : paths.sorted().toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
     }
 
     /** A pipeline made with Spark's API alone, the way any user's job would make one. */

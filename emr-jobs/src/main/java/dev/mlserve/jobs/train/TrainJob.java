@@ -2,12 +2,16 @@ package dev.mlserve.jobs.train;
 
 import dev.mlserve.jobs.JobSessions;
 import dev.mlserve.scoring.bundle.Bundle;
+import dev.mlserve.scoring.bundle.BundleMetadata;
 import dev.mlserve.scoring.bundle.BundleWriter;
+import dev.mlserve.scoring.fast.SampleRecords;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -46,8 +50,10 @@ public final class TrainJob {
         boolean local = out.getScheme() == null || out.getScheme().equals("file");
         try {
             Path root = local ? Path.of(out) : Files.createTempDirectory("mlserve-train");
+            List<Map<String, Object>> samples = SampleRecords.fromData(data,
+                    BundleMetadata.fieldsOf(result.inputSchema()), SampleRecords.DEFAULT_COUNT, args.seed());
             Bundle bundle = new BundleWriter(root).write(result.model(), args.name(), args.version(),
-                    result.inputSchema(), null, result.metrics());
+                    result.inputSchema(), null, result.metrics(), samples);
             if (!local) {
                 copyOut(spark, root, args.out());
             }

@@ -32,7 +32,7 @@ final class ModelLoading {
         LOAD_SETTINGS.keySet().forEach(k -> previous.put(k, conf.getOption(k).isDefined() ? conf.get(k) : null));
         try {
             LOAD_SETTINGS.forEach(conf::set);
-            return PipelineScorer.load(spark, bundle);
+            return dev.mlserve.scoring.fast.FastPathScorer.load(spark, bundle);
         } finally {
             previous.forEach((k, v) -> {
                 if (v == null) {

@@ -61,6 +61,18 @@ public final class PredictHandler implements RequestHandler<APIGatewayProxyReque
         org.crac.Core.getGlobalContext().register(priming);
     }
 
+    /**
+     * An in-process handler over adapters the caller built, for the local emulator ({@code serve},
+     * {@code demo} in scoring-local.jar): there both functions share one store and one batch
+     * launcher, as both share one bucket and one EMR application in AWS, and the configuration
+     * comes from the template rather than this process's environment. Lambda uses the no-arg
+     * constructor.
+     */
+    public static PredictHandler withAdapters(FunctionConfig config, Adapters adapters) {
+        Objects.requireNonNull(adapters, "adapters");
+        return new PredictHandler(create(config, (c, spark) -> adapters), RequestTelemetry.standard(System.out));
+    }
+
     PredictHandler(PredictionService service, RequestTelemetry telemetry) {
         this.service = Objects.requireNonNull(service, "service");
         this.telemetry = Objects.requireNonNull(telemetry, "telemetry");

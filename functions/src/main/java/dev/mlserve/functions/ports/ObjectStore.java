@@ -2,7 +2,9 @@ package dev.mlserve.functions.ports;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Optional;
 
@@ -21,8 +23,16 @@ public interface ObjectStore {
      */
     InputStream open(String key) throws IOException;
 
-    /** Copies an object to a local file (for Spark to read), replacing the file. */
-    void download(String key, Path target) throws IOException;
+    /** Copies an object to a local file (for Spark to read), replacing the file; creates its folder. */
+    default void download(String key, Path target) throws IOException {
+        Path parent = target.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        try (InputStream in = open(key)) {
+            Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
 
     void put(String key, byte[] bytes, String contentType) throws IOException;
 

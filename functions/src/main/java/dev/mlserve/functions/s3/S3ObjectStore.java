@@ -4,10 +4,8 @@ import dev.mlserve.functions.ports.ObjectStore;
 import dev.mlserve.functions.store.Keys;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -78,17 +76,6 @@ public final class S3ObjectStore implements ObjectStore {
             return s3.getObject(b -> b.bucket(bucket).key(key));
         } catch (NoSuchKeyException e) {
             throw noSuchFile(key, e);
-        }
-    }
-
-    @Override
-    public void download(String key, Path target) throws IOException {
-        Path parent = target.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        try (InputStream in = open(key)) {
-            Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 

@@ -73,17 +73,6 @@ public final class LocalObjectStore implements ObjectStore {
     }
 
     @Override
-    public void download(String key, Path target) throws IOException {
-        Path parent = target.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        try (InputStream in = open(key)) {
-            Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
-        }
-    }
-
-    @Override
     public void put(String key, byte[] bytes, String contentType) throws IOException {
         Path target = path(key);
         Path tmp = temp(target);

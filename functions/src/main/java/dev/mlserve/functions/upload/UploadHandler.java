@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * S3 {@code ObjectCreated} on {@code incoming/}: each record goes to {@link UploadService}. Real
@@ -23,6 +24,16 @@ public final class UploadHandler implements RequestHandler<S3Event, String> {
     /** What Lambda calls: everything wired from the environment (FunctionConfig). */
     public UploadHandler() {
         this(UploadService.fromEnvironment());
+    }
+
+    /**
+     * An in-process handler over a service the caller wired ({@link UploadService#create}), for the
+     * local emulator ({@code serve}, {@code demo} in scoring-local.jar), where the configuration
+     * comes from the template rather than this process's environment. Lambda uses the no-arg
+     * constructor.
+     */
+    public static UploadHandler withService(UploadService service) {
+        return new UploadHandler(Objects.requireNonNull(service, "service"));
     }
 
     UploadHandler(UploadService service) {

@@ -12,6 +12,8 @@ public record Bundle(BundleMetadata metadata, Path directory) {
     public static final String METADATA_FILE = "bundle.json";
     public static final String PIPELINE_DIR = "pipeline";
     public static final String LATEST_FILE = "LATEST";
+    /** Optional: sample input records, one JSON object a line (the fast path's load-time check). */
+    public static final String SAMPLES_FILE = "samples.jsonl";
 
     public Path pipelineDirectory() {
         return directory.resolve(PIPELINE_DIR);

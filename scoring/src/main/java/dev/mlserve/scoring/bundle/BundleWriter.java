@@ -1,8 +1,11 @@
 package dev.mlserve.scoring.bundle;
 
+import dev.mlserve.scoring.json.Json;
 import dev.mlserve.scoring.score.PipelineScorer;
+import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +19,8 @@ import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Writes bundles into a local root: {@code <root>/<name>/<version>/{bundle.json,pipeline/}} and
+ * Writes bundles into a local root: {@code <root>/<name>/<version>/{bundle.json,pipeline/}} (plus
+ * an optional {@code samples.jsonl}) and
  * {@code <root>/<name>/LATEST}. The folder is assembled under a temporary name and moved into
  * place, so a half-written bundle is never visible as a version.
  */
@@ -30,8 +34,17 @@ public final class BundleWriter {
     /** Saves a fitted pipeline as a new bundle version and points LATEST at it. */
     public Bundle write(PipelineModel model, String name, String version, StructType inputSchema,
                         List<String> outputs, Map<String, Double> metrics) {
+        return write(model, name, version, inputSchema, outputs, metrics, List.of());
+    }
+
+    /**
+     * Same, also writing {@code samples.jsonl}: input records (say 200 rows of the training data)
+     * the fast path is checked on against Spark's transform when the bundle loads. Empty: no file.
+     */
+    public Bundle write(PipelineModel model, String name, String version, StructType inputSchema,
+                        List<String> outputs, Map<String, Double> metrics, List<Map<String, Object>> samples) {
         BundleMetadata metadata = metadata(model, name, version, inputSchema, outputs, metrics);
-        return assemble(metadata, staging -> model.write().overwrite().save(staging.toUri().toString()));
+        return assemble(metadata, samples, staging -> model.write().overwrite().save(staging.toUri().toString()));
     }
 
     /**
@@ -40,8 +53,14 @@ public final class BundleWriter {
      */
     public Bundle wrap(PipelineModel loaded, Path savedPipeline, String name, String version,
                        StructType inputSchema, List<String> outputs) {
+        return wrap(loaded, savedPipeline, name, version, inputSchema, outputs, List.of());
+    }
+
+    /** Same, also writing {@code samples.jsonl} from the given records (empty: no file). */
+    public Bundle wrap(PipelineModel loaded, Path savedPipeline, String name, String version,
+                       StructType inputSchema, List<String> outputs, List<Map<String, Object>> samples) {
         BundleMetadata metadata = metadata(loaded, name, version, inputSchema, outputs, Map.of());
-        return assemble(metadata, staging -> copyTree(savedPipeline, staging));
+        return assemble(metadata, samples, staging -> copyTree(savedPipeline, staging));
     }
 
     private static BundleMetadata metadata(PipelineModel model, String name, String version, StructType inputSchema,
@@ -64,7 +83,7 @@ public final class BundleWriter {
         void save(Path pipelineDir) throws IOException;
     }
 
-    private Bundle assemble(BundleMetadata metadata, PipelineSaver saver) {
+    private Bundle assemble(BundleMetadata metadata, List<Map<String, Object>> samples, PipelineSaver saver) {
         Path modelDir = root.resolve(metadata.name());
         Path target = modelDir.resolve(metadata.version());
         try {
@@ -76,11 +95,23 @@ public final class BundleWriter {
             Path staging = Files.createTempDirectory(modelDir, "." + metadata.version() + ".staging-");
             saver.save(staging.resolve(Bundle.PIPELINE_DIR));
             BundleFiles.writeMetadata(staging, metadata);
+            if (samples != null && !samples.isEmpty()) {
+                writeSamples(staging.resolve(Bundle.SAMPLES_FILE), samples);
+            }
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
             BundleFiles.writeLatest(root, metadata.name(), metadata.version());
             return new Bundle(metadata, target);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write bundle " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeSamples(Path file, List<Map<String, Object>> samples) throws IOException {
+        try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            for (Map<String, Object> record : samples) {
+                out.write(Json.MAPPER.writeValueAsString(record));
+                out.write('\n');
+            }
         }
     }
 

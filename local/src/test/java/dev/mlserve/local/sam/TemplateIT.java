@@ -1,0 +1,198 @@
+package dev.mlserve.local.sam;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipFile;
+import org.junit.jupiter.api.Test;
+
+/**
+ * template.yaml against what the build produces and the rules issue 6 sets: handlers exist in the
+ * deployed package, versions agree with the pom, and IAM is least-privilege. Runs after
+ * {@code package} (failsafe) because it reads functions/target/functions.zip.
+ */
+class TemplateIT {
+    private static final Path TEMPLATE = Path.of("../template.yaml");
+    private static final Path PACKAGE = Path.of("../functions/target/functions.zip");
+    /** Spark of each EMR release this project has targeted (AWS EMR release notes). */
+    private static final Map<String, String> EMR_SPARK = Map.of("emr-7.11.0", "3.5.6");
+
+    private static Map<String, Object> template() throws IOException {
+        return CfnYaml.load(TEMPLATE);
+    }
+
+    @Test
+    void handlers_namedInTemplate_areClassesWithTheirMethodInTheFunctionPackage() throws Exception {
+        SamTemplate sam = SamTemplate.load(TEMPLATE);
+        assertThat(sam.functions()).extracting(SamFunction::logicalId)
+                .containsExactlyInAnyOrder("PredictFunction", "UploadFunction");
+        try (ZipFile zip = new ZipFile(PACKAGE.toFile())) {
+            for (SamFunction f : sam.functions()) {
+                String entry = f.handlerClass().replace('.', '/') + ".class";
+                assertThat(zip.getEntry(entry)).as("%s in %s", entry, PACKAGE).isNotNull();
+                assertThat(Arrays.stream(Class.forName(f.handlerClass()).getMethods())
+                        .anyMatch(m -> m.getName().equals(f.handlerMethod()))).as(f.handler()).isTrue();
+            }
+            assertThat(zip.stream().anyMatch(e -> e.getName().startsWith("lib/rocksdbjni"))).isFalse();
+            long unzipped = zip.stream().mapToLong(java.util.zip.ZipEntry::getSize).sum();
+            assertThat(unzipped).as("Lambda's unzipped limit").isLessThan(250L * 1024 * 1024);
+        }
+    }
+
+    @Test
+    void emrReleaseLabel_default_shipsTheSparkThisBuildBundles() throws IOException {
+        String label = (String) path(template(), "Parameters", "EmrReleaseLabel", "Default");
+
+        assertThat(EMR_SPARK).containsKey(label);
+        assertThat(EMR_SPARK.get(label)).isEqualTo(org.apache.spark.package$.MODULE$.SPARK_VERSION());
+    }
+
+    @Test
+    void javaToolOptions_areThePomsAddOpensList() throws IOException {
+        String options = (String) path(template(), "Globals", "Function", "Environment", "Variables",
+                "JAVA_TOOL_OPTIONS");
+        String list;
+        try (InputStream in = getClass().getClassLoader().getResourceAsStream("mlserve/add-opens.txt")) {
+            list = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+        }
+
+        assertThat(options.strip().split("\\s+")).containsExactly(Arrays.stream(list.split("\\s+"))
+                .map(p -> "--add-opens=" + p + "=ALL-UNNAMED").toArray(String[]::new));
+    }
+
+    @Test
+    void functions_runOnJava21WithSnapStartOnPublishedVersions() throws IOException {
+        Map<String, Object> globals = map(path(template(), "Globals", "Function"));
+
+        assertThat(globals.get("Runtime")).isEqualTo("java21");
+        assertThat(path(globals, "SnapStart", "ApplyOn")).isEqualTo("PublishedVersions");
+    }
+
+    @Test
+    void iam_noAllowStatementGrantsEveryActionOfAService() throws IOException {
+        for (Map<String, Object> s : allowStatements(template())) {
+            assertThat(actions(s)).as(s.toString()).noneMatch(a -> a.equals("*") || a.endsWith(":*"));
+        }
+    }
+
+    @Test
+    void iam_passRole_onlyTheJobRole_onlyToEmrServerless() throws IOException {
+        List<Map<String, Object>> passRole = allowStatements(template()).stream()
+                .filter(s -> actions(s).contains("iam:PassRole")).toList();
+
+        assertThat(passRole).hasSize(2);
+        for (Map<String, Object> s : passRole) {
+            assertThat(actions(s)).containsExactly("iam:PassRole");
+            assertThat(s.get("Resource")).isEqualTo(Map.of("Fn::GetAtt", List.of("EmrJobRole", "Arn")));
+            assertThat(path(s, "Condition", "StringEquals", "iam:PassedToService"))
+                    .isEqualTo("emr-serverless.amazonaws.com");
+        }
+    }
+
+    @Test
+    void iam_emrServerlessActions_onlyOnThisApplicationAndItsJobRuns() throws IOException {
+        for (Map<String, Object> s : allowStatements(template())) {
+            if (actions(s).stream().anyMatch(a -> a.startsWith("emr-serverless:"))) {
+                assertThat(resources(s)).as(s.toString()).allMatch(r -> r.contains("EmrApplication"));
+            }
+        }
+    }
+
+    @Test
+    void iam_s3ObjectActions_onlyOnThePrefixesEachPieceNeeds() throws IOException {
+        Map<String, Object> resources = map(template().get("Resources"));
+        assertS3Prefixes(resources, "PredictFunction", "s3:GetObject", "models", "jobs", "scored");
+        assertS3Prefixes(resources, "PredictFunction", "s3:PutObject", "staging", "jobs");
+        assertS3Prefixes(resources, "UploadFunction", "s3:GetObject", "incoming", "models", "jobs", "scored");
+        assertS3Prefixes(resources, "UploadFunction", "s3:PutObject", "scored", "jobs");
+        assertS3Prefixes(resources, "EmrJobRole", "s3:PutObject", "scored", "logs/emr");
+    }
+
+    @Test
+    void uploadFunction_isTriggeredOnlyUnderIncoming() throws IOException {
+        SamFunction upload = SamTemplate.load(TEMPLATE).function("UploadFunction");
+
+        assertThat(upload.s3Triggers()).isNotEmpty()
+                .allSatisfy(t -> assertThat(t.prefix()).isEqualTo("incoming/"));
+    }
+
+    /** Every Allow statement's object resources for an action end in one of the given prefixes + "/*". */
+    private static void assertS3Prefixes(Map<String, Object> resources, String logicalId, String action,
+                                         String... prefixes) {
+        List<String> seen = new ArrayList<>();
+        for (Map<String, Object> s : allowStatements(resources.get(logicalId))) {
+            if (!actions(s).contains(action)) {
+                continue;
+            }
+            for (String r : resources(s)) {
+                String key = r.substring(r.indexOf("-data/") + "-data/".length());
+                String prefix = key.replace("${ModelPrefix}", "models/").replaceAll("/?\\*$", "");
+                seen.add(prefix);
+                assertThat(prefixes).as("%s %s on %s", logicalId, action, r).contains(prefix);
+            }
+        }
+        assertThat(seen).as("%s has %s at all", logicalId, action).isNotEmpty();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> allowStatements(Object node) {
+        List<Map<String, Object>> found = new ArrayList<>();
+        if (node instanceof Map<?, ?> m) {
+            if (m.containsKey("Effect") && m.containsKey("Action")) {
+                if ("Allow".equals(m.get("Effect"))) {
+                    found.add((Map<String, Object>) m);
+                }
+            } else {
+                m.values().forEach(v -> found.addAll(allowStatements(v)));
+            }
+        } else if (node instanceof List<?> l) {
+            l.forEach(v -> found.addAll(allowStatements(v)));
+        }
+        return found;
+    }
+
+    private static List<String> actions(Map<String, Object> statement) {
+        return strings(statement.get("Action"));
+    }
+
+    /** Resources as text: plain strings, Fn::Sub templates, or "GetAtt X.Y". */
+    private static List<String> resources(Map<String, Object> statement) {
+        Object r = statement.get("Resource");
+        List<Object> list = r instanceof List<?> l ? new ArrayList<>(l) : List.of(r);
+        List<String> out = new ArrayList<>();
+        for (Object o : list) {
+            if (o instanceof Map<?, ?> m && m.get("Fn::Sub") != null) {
+                out.add(String.valueOf(m.get("Fn::Sub")));
+            } else if (o instanceof Map<?, ?> m && m.get("Fn::GetAtt") instanceof List<?> g) {
+                out.add("GetAtt " + g.get(0) + "." + g.get(1));
+            } else {
+                out.add(String.valueOf(o));
+            }
+        }
+        return out;
+    }
+
+    private static List<String> strings(Object value) {
+        return value instanceof List<?> l ? l.stream().map(String::valueOf).toList() : List.of(String.valueOf(value));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object node) {
+        return (Map<String, Object>) node;
+    }
+
+    private static Object path(Map<String, Object> root, String... keys) {
+        Object node = root;
+        for (String k : keys) {
+            node = map(node).get(k);
+        }
+        return node;
+    }
+}
