@@ -132,7 +132,9 @@ public final class SnapStartPriming implements Resource {
     /** For each string column a StringIndexer reads: its first label. */
     private static Map<String, String> knownLabels(Scorer scorer) {
         Map<String, String> labels = new HashMap<>();
-        if (!(scorer instanceof PipelineScorer pipeline)) {
+        PipelineScorer pipeline = scorer instanceof dev.mlserve.scoring.fast.FastPathScorer fast ? fast.pipelineScorer()
+                : scorer instanceof PipelineScorer p ? p : null;
+        if (pipeline == null) {
             return labels;
         }
         for (Transformer stage : pipeline.model().stages()) {
