@@ -57,6 +57,8 @@ public final class Cli {
                       (request JSON on stdin when no --input; --repeat logs first/warm timings to stderr)
               score   --bundle DIR --input FILE --output DIR [--format csv|jsonl|parquet]
               demo    [--store DIR]   (train or reuse the demo bundle; the API and an upload through the handlers)
+              bench   [--quick] [--out FILE.json] [--dir DIR] [--only warm,throughput,cold]
+                      (issue 7's benchmark against plain Spark: prints a table, writes the figures as JSON)
             """ + "  " + InvokeCommand.USAGE + "\n  " + ServeCommand.USAGE;
 
     private final PrintStream out;
@@ -91,6 +93,7 @@ public final class Cli {
                 case "demo" -> new Demo(this, spark).run(rest);
                 case "invoke" -> new InvokeCommand(out, System.getenv()).run(rest);
                 case "serve" -> serve(rest);
+                case "bench" -> dev.mlserve.local.bench.Bench.run(rest, out);
                 default -> usage("unknown command '" + args[0] + "'");
             };
         } catch (IllegalArgumentException e) {

@@ -14,7 +14,6 @@ import dev.mlserve.functions.wiring.Adapters;
 import dev.mlserve.scoring.api.Responses;
 import dev.mlserve.scoring.error.BadInputException;
 import dev.mlserve.scoring.error.ModelNotFoundException;
-import dev.mlserve.scoring.fast.FastPathScorer;
 import dev.mlserve.scoring.spark.SparkSessions;
 import dev.mlserve.scoring.spark.SparkSettings;
 import java.time.Clock;
@@ -22,7 +21,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,12 +37,28 @@ import org.slf4j.LoggerFactory;
 public final class PredictHandler implements RequestHandler<APIGatewayProxyRequestEvent, APIGatewayProxyResponseEvent> {
     private static final Logger LOG = LoggerFactory.getLogger(PredictHandler.class);
 
+    /** The real wiring: AWS adapters need no session (built while Spark starts); local ones run jobs on it. */
+    public static final BiFunction<FunctionConfig, Supplier<SparkSession>, Adapters> STANDARD_WIRING =
+            (config, spark) -> config.isAws() ? Adapters.aws(config) : Adapters.local(config, spark.get());
+
     private final PredictionService service;
     private final RequestTelemetry telemetry;
+    private final SnapStartPriming priming;
 
-    /** What Lambda calls: everything built once per container; any failure fails the init. */
+    /**
+     * What Lambda calls: everything built once per container (session, adapters, the models of
+     * {@code MLSERVE_PRELOAD_MODELS}); any failure fails the init. Registers the SnapStart hooks.
+     */
     public PredictHandler() {
-        this(create(FunctionConfig.fromEnv(), Adapters::create), RequestTelemetry.standard(System.out));
+        this(FunctionConfig.fromEnv(), STANDARD_WIRING, RequestTelemetry.standard(System.out));
+    }
+
+    private PredictHandler(FunctionConfig config, BiFunction<FunctionConfig, Supplier<SparkSession>, Adapters> wiring,
+                           RequestTelemetry telemetry) {
+        this.service = create(config, wiring);
+        this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
+        this.priming = new SnapStartPriming(this, service.models(), config.preloadModels());
+        org.crac.Core.getGlobalContext().register(priming);
     }
 
     /**
@@ -58,6 +76,23 @@ public final class PredictHandler implements RequestHandler<APIGatewayProxyReque
     PredictHandler(PredictionService service, RequestTelemetry telemetry) {
         this.service = Objects.requireNonNull(service, "service");
         this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
+        this.priming = null;
+    }
+
+    /**
+     * The handler exactly as Lambda builds it, from a given configuration instead of the
+     * environment: for the local runner and the benchmark ({@code bench}), which drive it with API
+     * events in the same JVM. Pass {@link #STANDARD_WIRING} for the real adapters.
+     */
+    public static PredictHandler forConfig(FunctionConfig config,
+                                           BiFunction<FunctionConfig, Supplier<SparkSession>, Adapters> wiring,
+                                           RequestTelemetry telemetry) {
+        return new PredictHandler(config, wiring, telemetry);
+    }
+
+    /** The SnapStart hooks of a handler built from configuration (null for the test constructor). */
+    SnapStartPriming priming() {
+        return priming;
     }
 
     @Override
@@ -114,15 +149,51 @@ public final class PredictHandler implements RequestHandler<APIGatewayProxyReque
                 .map(d -> ((Map<?, ?>) d).get("record")).distinct().count();
     }
 
-    /** Wires the real collaborators from configuration; builds the container's SparkSession. */
+    /**
+     * Wires the real collaborators from configuration. The SparkSession starts on its own thread
+     * while the adapters are built and the preloaded models' bundles are fetched (an S3 download in
+     * AWS); then their pipelines load, so the first request finds them ready.
+     */
     static PredictionService create(FunctionConfig config,
-                                    BiFunction<FunctionConfig, SparkSession, Adapters> wiring) {
-        SparkSession spark = SparkSessions.getOrCreate(SparkSettings.defaults("mlserve-api"));
+                                    BiFunction<FunctionConfig, Supplier<SparkSession>, Adapters> wiring) {
+        long start = System.nanoTime();
+        CompletableFuture<SparkSession> session = CompletableFuture.supplyAsync(
+                () -> SparkSessions.getOrCreate(SparkSettings.defaults("mlserve-api")), PredictHandler::daemon);
+        Supplier<SparkSession> spark = () -> joined(session);
         Adapters adapters = wiring.apply(config, spark);
-        ScorerCache models = new ScorerCache(adapters.bundleStore(), bundle -> FastPathScorer.load(spark, bundle), Clock.systemUTC(),
-                Duration.ofSeconds(config.latestCheckSeconds()), ScorerCache.DEFAULT_CAPACITY);
+        ScorerCache models = new ScorerCache(adapters.bundleStore(), bundle -> ModelLoading.load(spark.get(), bundle),
+                Clock.systemUTC(), Duration.ofSeconds(config.latestCheckSeconds()), ScorerCache.DEFAULT_CAPACITY);
+        List<String> versions = config.preloadModels().stream()
+                .map(model -> models.prefetch(model, models.resolveVersion(model, null)))
+                .toList();
+        spark.get();
+        for (int i = 0; i < versions.size(); i++) {
+            models.scorer(config.preloadModels().get(i), versions.get(i));
+        }
+        LOG.info("api function ready: preloaded={} ms={}", config.preloadModels(), (System.nanoTime() - start) / 1_000_000);
         return new PredictionService(models, RoutingPolicy.from(config),
                 new BatchSubmitter(adapters.objectStore(), adapters.jobs(), config.modelPrefix()), adapters.jobs(),
                 config.publicBaseUrl());
+    }
+
+    private static void daemon(Runnable task) {
+        Thread thread = new Thread(task, "mlserve-spark-start");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** The session, or the exception that stopped it, unwrapped so a failed init names the cause. */
+    private static SparkSession joined(CompletableFuture<SparkSession> session) {
+        try {
+            return session.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw e;
+        }
     }
 }

@@ -49,6 +49,11 @@ public final class PredictionService {
                 : publicBaseUrl.strip().replaceAll("/+$", "");
     }
 
+    /** The container's models (the SnapStart hooks prime and refresh them). */
+    ScorerCache models() {
+        return models;
+    }
+
     public ApiResponse handle(ApiRequest request, RequestFacts facts) {
         Match match = ApiRoutes.match(request);
         facts.resource(match.endpoint().template());

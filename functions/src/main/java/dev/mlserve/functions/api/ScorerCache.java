@@ -90,6 +90,23 @@ public final class ScorerCache {
         return entry.scorer;
     }
 
+    /**
+     * Fetches a bundle (an S3 download in AWS) without loading its pipeline, so the download can
+     * overlap Spark's start; answers the version.
+     */
+    public synchronized String prefetch(String model, String version) {
+        entry(model, version);
+        return version;
+    }
+
+    /**
+     * Forgets when each model's current version was looked up, so the next request asks the store
+     * again: after a SnapStart restore the snapshot's lookup times say nothing about LATEST now.
+     */
+    public synchronized void forgetCurrentVersions() {
+        current.clear();
+    }
+
     /** All versions of a model, oldest first. */
     public List<String> versions(String model) {
         return store.versions(BundleFiles.requireSegment("model", model));

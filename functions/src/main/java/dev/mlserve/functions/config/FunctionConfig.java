@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Every setting of the functions, read once from environment variables and validated at start:
@@ -18,12 +19,15 @@ import java.util.Set;
  * @param maxRecords hard cap on records per request: more are answered 413
  * @param uploadInlineMaxBytes uploaded objects up to this size are scored inside the Lambda
  * @param latestCheckSeconds how often a warm container looks for a new LATEST version
+ * @param preloadModels models whose current version the API function loads during init (and primes
+ *     before a SnapStart snapshot), from {@code MLSERVE_PRELOAD_MODELS} (comma-separated names;
+ *     empty: models load on first request)
  */
 public record FunctionConfig(String backend, String bucket, String modelPrefix, Path localStore, Path cacheDir,
                              int inlineMaxRecords, long inlineMaxBytes, long maxRequestBytes, int maxRecords,
                              long uploadInlineMaxBytes, int latestCheckSeconds, String emrApplicationId,
                              String emrJobRoleArn, String emrJobJarUri, String emrLogUri, int emrJobTimeoutMinutes,
-                             String publicBaseUrl) {
+                             String publicBaseUrl, List<String> preloadModels) {
 
     public static final String BACKEND = "MLSERVE_BACKEND";
     public static final String BUCKET = "MLSERVE_BUCKET";
@@ -42,6 +46,7 @@ public record FunctionConfig(String backend, String bucket, String modelPrefix, 
     public static final String EMR_LOG_URI = "MLSERVE_EMR_LOG_URI";
     public static final String EMR_JOB_TIMEOUT_MINUTES = "MLSERVE_EMR_JOB_TIMEOUT_MINUTES";
     public static final String PUBLIC_BASE_URL = "MLSERVE_PUBLIC_BASE_URL";
+    public static final String PRELOAD_MODELS = "MLSERVE_PRELOAD_MODELS";
 
     public static final String AWS = "aws";
     public static final String LOCAL = "local";
@@ -72,7 +77,8 @@ public record FunctionConfig(String backend, String bucket, String modelPrefix, 
                 aws ? r.required(EMR_JOB_JAR_URI) : env.get(EMR_JOB_JAR_URI),
                 env.get(EMR_LOG_URI),
                 (int) r.number(EMR_JOB_TIMEOUT_MINUTES, 120, 1, 10_080),
-                env.get(PUBLIC_BASE_URL));
+                env.get(PUBLIC_BASE_URL),
+                r.names(PRELOAD_MODELS));
         r.check();
         return config;
     }
@@ -83,6 +89,7 @@ public record FunctionConfig(String backend, String bucket, String modelPrefix, 
 
     /** Collects every problem before failing, so one deploy shows all of them. */
     private static final class Reader {
+        private static final Pattern MODEL_NAME = dev.mlserve.scoring.bundle.BundleMetadata.NAME_PATTERN;
         private final Map<String, String> env;
         private final List<String> problems = new ArrayList<>();
 
@@ -113,6 +120,27 @@ public record FunctionConfig(String backend, String bucket, String modelPrefix, 
                 problems.add(name + " must be a relative key prefix without '..', got '" + v + "'");
             }
             return v.isEmpty() || v.endsWith("/") ? v : v + "/";
+        }
+
+        /** A comma-separated list of model names (bundle folder names), blanks ignored. */
+        List<String> names(String name) {
+            String v = env.get(name);
+            if (v == null || v.isBlank()) {
+                return List.of();
+            }
+            List<String> names = new ArrayList<>();
+            for (String part : v.split(",")) {
+                String n = part.strip();
+                if (n.isEmpty() || names.contains(n)) {
+                    continue;
+                }
+                if (!MODEL_NAME.matcher(n).matches() || n.contains("..")) {
+                    problems.add(name + " must list model names separated by commas, got '" + n + "'");
+                } else {
+                    names.add(n);
+                }
+            }
+            return List.copyOf(names);
         }
 
         long number(String name, long fallback, long min, long max) {

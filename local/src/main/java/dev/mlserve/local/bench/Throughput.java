@@ -1,0 +1,88 @@
+package dev.mlserve.local.bench;
+
+import dev.mlserve.jobs.train.ChurnDemoData;
+import dev.mlserve.scoring.bundle.Bundle;
+import dev.mlserve.scoring.io.FileFormat;
+import dev.mlserve.scoring.io.FileScorer;
+import dev.mlserve.scoring.io.Manifest;
+import dev.mlserve.scoring.io.RunInfo;
+import dev.mlserve.scoring.score.PipelineScorer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Inline file scoring throughput: {@link FileScorer} (what the upload function runs: validation,
+ * rejected rows, manifest) against plain Spark (typed CSV read, transform, CSV write of the same
+ * columns) on one generated CSV, in this JVM and session, pipelines already loaded, each run once
+ * on a small file first.
+ */
+final class Throughput {
+    /** Rows per second of each. */
+    record Result(long rows, double fileScorerRowsPerS, double plainRowsPerS) {
+    }
+
+    private final SparkSession spark;
+    private final Path dir;
+
+    Throughput(SparkSession spark, Path dir) {
+        this.spark = spark;
+        this.dir = dir;
+    }
+
+    Result measure(Bundle bundle, Path csv, Path warmupCsv, long rows) {
+        PipelineScorer scorer = PipelineScorer.load(spark, bundle);
+        PipelineModel model = PipelineModel.load(bundle.pipelineDirectory().toUri().toString());
+        String name = bundle.metadata().name();
+        fileScorer(scorer, warmupCsv, dir.resolve("out").resolve(name + "-warmup-scorer"), -1);
+        plain(model, scorer.defaultOutputs(), warmupCsv, dir.resolve("out").resolve(name + "-warmup-plain"));
+        double plainS = timed(() -> plain(model, scorer.defaultOutputs(), csv,
+                dir.resolve("out").resolve(name + "-plain")));
+        double scorerS = timed(() -> fileScorer(scorer, csv, dir.resolve("out").resolve(name + "-scorer"), rows));
+        return new Result(rows, rows / scorerS, rows / plainS);
+    }
+
+    private void fileScorer(PipelineScorer scorer, Path csv, Path output, long expected) {
+        Manifest manifest = new FileScorer(spark, scorer).score(csv.toUri().toString(), FileFormat.CSV,
+                output.toUri().toString(), RunInfo.inline("bench"));
+        if (!manifest.succeeded() || expected >= 0 && manifest.rowsScored() != expected) {
+            throw new IllegalStateException("FileScorer scored " + manifest.rowsScored() + " rows: " + manifest.error());
+        }
+    }
+
+    /** The baseline a Spark user writes: typed read, transform, the same columns written as CSV. */
+    private void plain(PipelineModel model, List<String> outputs, Path csv, Path output) {
+        StructType schema = new StructType(Arrays.stream(ChurnDemoData.SCHEMA.fields())
+                .filter(c -> !c.name().equals(ChurnDemoData.LABEL)).toArray(StructField[]::new));
+        Dataset<Row> rows = spark.read().option("header", "true").schema(schema).csv(csv.toUri().toString());
+        List<Column> columns = new ArrayList<>();
+        Arrays.stream(schema.fieldNames()).forEach(c -> columns.add(functions.col(c)));
+        for (String o : outputs) {
+            columns.add(o.equals("probability") || o.equals("rawPrediction")
+                    ? functions.to_json(org.apache.spark.ml.functions.vector_to_array(functions.col(o), "float64")).as(o)
+                    : functions.col(o));
+        }
+        model.transform(rows)
+                .select(columns.toArray(Column[]::new))
+                .write()
+                .mode(SaveMode.Overwrite)
+                .option("header", "true")
+                .csv(output.toUri().toString());
+    }
+
+    private static double timed(Runnable run) {
+        long start = System.nanoTime();
+        run.run();
+        return (System.nanoTime() - start) / 1e9;
+    }
+}
