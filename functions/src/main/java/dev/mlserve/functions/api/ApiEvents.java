@@ -123,4 +123,15 @@ public final class ApiEvents {
         });
         return copy;
     }
+
+    /** A {@code POST /models/{model}/predict} proxy event with a JSON body (priming, benchmarks). */
+    public static APIGatewayProxyRequestEvent predictEvent(String model, String body) {
+        return new APIGatewayProxyRequestEvent()
+                .withHttpMethod("POST")
+                .withPath("/models/" + model + "/predict")
+                .withResource("/models/{model}/predict")
+                .withPathParameters(Map.of("model", model))
+                .withHeaders(Map.of("Content-Type", "application/json"))
+                .withBody(body);
+    }
 }

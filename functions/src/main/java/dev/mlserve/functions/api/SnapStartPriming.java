@@ -1,6 +1,5 @@
 package dev.mlserve.functions.api;
 
-import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.mlserve.scoring.bundle.BundleMetadata;
@@ -13,7 +12,6 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.feature.StringIndexerModel;
@@ -101,7 +99,7 @@ public final class SnapStartPriming implements Resource {
         int answered = 0;
         for (int i = 0; i < PRIMING_REQUESTS; i++) {
             for (String body : List.of(one, batch)) {
-                APIGatewayProxyResponseEvent response = handler.handleRequest(event(model, body), null);
+                APIGatewayProxyResponseEvent response = handler.handleRequest(ApiEvents.predictEvent(model, body), null);
                 if (response.getStatusCode() != 200) {
                     LOG.warn("snapstart priming skipped: model={} version={} status={}", model, version,
                             response.getStatusCode());
@@ -158,15 +156,5 @@ public final class SnapStartPriming implements Resource {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static APIGatewayProxyRequestEvent event(String model, String body) {
-        return new APIGatewayProxyRequestEvent()
-                .withHttpMethod("POST")
-                .withPath("/models/" + model + "/predict")
-                .withResource("/models/{model}/predict")
-                .withPathParameters(Map.of("model", model))
-                .withHeaders(Map.of("Content-Type", "application/json"))
-                .withBody(body);
     }
 }

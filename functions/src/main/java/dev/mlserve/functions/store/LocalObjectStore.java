@@ -55,7 +55,7 @@ public final class LocalObjectStore implements ObjectStore {
             return Optional.empty();
         }
         try {
-            return Optional.of(new ObjectInfo(key, Files.size(file), md5(file)));
+            return Optional.of(new ObjectInfo(key, Files.size(file), etag(file)));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
@@ -178,7 +178,8 @@ public final class LocalObjectStore implements ObjectStore {
         }
     }
 
-    private static String md5(Path file) throws IOException {
+    /** The ETag S3 gives a single-part upload of this file: its MD5, hex. */
+    public static String etag(Path file) throws IOException {
         MessageDigest digest;
         try {
             digest = MessageDigest.getInstance("MD5");

@@ -1,6 +1,7 @@
 package dev.mlserve.local.bench;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
+import dev.mlserve.functions.api.ApiEvents;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import dev.mlserve.functions.api.PredictHandler;
 import dev.mlserve.scoring.bundle.Bundle;
@@ -8,7 +9,6 @@ import dev.mlserve.scoring.bundle.BundleMetadata;
 import dev.mlserve.scoring.score.PipelineScorer;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Row;
@@ -96,12 +96,6 @@ final class WarmLatency {
     }
 
     static APIGatewayProxyRequestEvent event(String model, String body) {
-        return new APIGatewayProxyRequestEvent()
-                .withHttpMethod("POST")
-                .withPath("/models/" + model + "/predict")
-                .withResource("/models/{model}/predict")
-                .withPathParameters(Map.of("model", model))
-                .withHeaders(Map.of("Content-Type", "application/json"))
-                .withBody(body);
+        return ApiEvents.predictEvent(model, body);
     }
 }
