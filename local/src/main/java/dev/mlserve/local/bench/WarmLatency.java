@@ -1,14 +1,15 @@
 package dev.mlserve.local.bench;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
-import dev.mlserve.functions.api.ApiEvents;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
+import dev.mlserve.functions.api.ApiEvents;
 import dev.mlserve.functions.api.PredictHandler;
 import dev.mlserve.scoring.bundle.Bundle;
 import dev.mlserve.scoring.bundle.BundleMetadata;
 import dev.mlserve.scoring.score.PipelineScorer;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Row;
