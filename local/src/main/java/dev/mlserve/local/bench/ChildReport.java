@@ -21,7 +21,19 @@ final class ChildReport {
         out.flush();
     }
 
-    static void figures(PrintStream out, Map<String, Object> figures) throws IOException {
+    /**
+     * Adds what every child reports after its phase timings (warm request count, peak and current
+     * RSS, heap in use) and prints the figures line.
+     */
+    static void finish(PrintStream out, Map<String, Object> figures, int warmRequests) throws IOException {
+        figures.put("warmRequests", warmRequests);
+        figures.put("vmHwmKb", procStatusKb("VmHWM"));
+        figures.put("vmRssKb", procStatusKb("VmRSS"));
+        figures.put("heapUsedMb", (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20);
+        figures(out, figures);
+    }
+
+    private static void figures(PrintStream out, Map<String, Object> figures) throws IOException {
         out.println(FIGURES + Json.MAPPER.writeValueAsString(figures));
         out.flush();
     }

@@ -49,11 +49,7 @@ public final class ColdHandlerMain {
         figures.put("initMs", (constructed - start) / 1_000_000);
         figures.put("firstRequestMs", (answered - constructed) / 1_000_000);
         figures.put("jvmToFirstAnswerMs", firstAt);
-        figures.put("warmRequests", warm);
-        figures.put("vmHwmKb", ChildReport.procStatusKb("VmHWM"));
-        figures.put("vmRssKb", ChildReport.procStatusKb("VmRSS"));
-        figures.put("heapUsedMb", (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20);
-        ChildReport.figures(out, figures);
+        ChildReport.finish(out, figures, warm);
         System.exit(0);
     }
 

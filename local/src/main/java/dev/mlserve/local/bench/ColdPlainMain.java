@@ -64,11 +64,7 @@ public final class ColdPlainMain {
         figures.put("loadMs", (loaded - session) / 1_000_000);
         figures.put("firstTransformMs", (answered - loaded) / 1_000_000);
         figures.put("jvmToFirstAnswerMs", firstAt);
-        figures.put("warmRequests", warm);
-        figures.put("vmHwmKb", ChildReport.procStatusKb("VmHWM"));
-        figures.put("vmRssKb", ChildReport.procStatusKb("VmRSS"));
-        figures.put("heapUsedMb", (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20);
-        ChildReport.figures(out, figures);
+        ChildReport.finish(out, figures, warm);
         System.exit(0);
     }
 }
