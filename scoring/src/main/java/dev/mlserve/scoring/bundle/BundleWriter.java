@@ -1,5 +1,6 @@
 package dev.mlserve.scoring.bundle;
 
+import dev.mlserve.scoring.fast.PipelineSnapshot;
 import dev.mlserve.scoring.json.Json;
 import dev.mlserve.scoring.score.PipelineScorer;
 import java.io.BufferedWriter;
@@ -16,11 +17,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 
 /**
  * Writes bundles into a local root: {@code <root>/<name>/<version>/{bundle.json,pipeline/}} (plus
- * an optional {@code samples.jsonl}) and
+ * an optional {@code samples.jsonl} and the derived {@code pipeline.snapshot}) and
  * {@code <root>/<name>/LATEST}. The folder is assembled under a temporary name and moved into
  * place, so a half-written bundle is never visible as a version.
  */
@@ -98,11 +100,25 @@ public final class BundleWriter {
             if (samples != null && !samples.isEmpty()) {
                 writeSamples(staging.resolve(Bundle.SAMPLES_FILE), samples);
             }
+            writeSnapshot(staging, metadata, samples);
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
             BundleFiles.writeLatest(root, metadata.name(), metadata.version());
             return new Bundle(metadata, target);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write bundle " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * {@code pipeline.snapshot} (see {@link PipelineSnapshot}): needs the session that saved the
+     * pipeline; without one (or on any failure, logged) the bundle has none and loads through
+     * {@code PipelineModel.load}.
+     */
+    private static void writeSnapshot(Path staging, BundleMetadata metadata, List<Map<String, Object>> samples) {
+        scala.Option<SparkSession> active = SparkSession.getActiveSession();
+        SparkSession spark = active.isDefined() ? active.get() : SparkSession.getDefaultSession().getOrElse(() -> null);
+        if (spark != null) {
+            PipelineSnapshot.write(spark, staging, metadata, samples);
         }
     }
 

@@ -8,7 +8,14 @@ import dev.mlserve.scoring.score.Scorer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -26,11 +33,14 @@ import org.slf4j.LoggerFactory;
 public final class FastPathScorer implements Scorer {
     private static final Logger LOG = LoggerFactory.getLogger(FastPathScorer.class);
     private static final long SAMPLE_SEED = 20261125L;
+    /** The Spark job group of the background check against transform (seen in logs and listeners). */
+    public static final String VERIFY_JOB_GROUP = "mlserve-fastpath-verify";
 
     private final PipelineScorer spark;
     private final RecordValidator validator;
-    private final FastPipeline fast;
-    private final String status;
+    private volatile FastPipeline fast;
+    private volatile String status;
+    private final CompletableFuture<String> verified;
     private final AtomicLong fastRequests = new AtomicLong();
     private final AtomicLong sparkRequests = new AtomicLong();
 
@@ -39,10 +49,33 @@ public final class FastPathScorer implements Scorer {
         this.validator = validator;
         this.fast = fast;
         this.status = status;
+        this.verified = CompletableFuture.completedFuture(status);
     }
 
-    /** Loads the bundle's pipeline, compiles it and checks it on the bundle's sample records. */
+    /** A scorer enabled on a recorded check, whose check against transform itself runs in the background. */
+    private FastPathScorer(PipelineScorer spark, RecordValidator validator, FastPipeline fast, String status,
+                           List<Map<String, Object>> samples) {
+        this.spark = spark;
+        this.validator = validator;
+        this.fast = fast;
+        this.status = status;
+        this.verified = CompletableFuture.supplyAsync(() -> verifyLive(samples), FastPathScorer::verifier);
+    }
+
+    /**
+     * Loads the bundle's pipeline, compiles it and checks it on the bundle's sample records: from
+     * its {@link PipelineSnapshot} when it has a usable one, else through {@code PipelineModel.load}
+     * and a check against {@code transform}.
+     */
     public static FastPathScorer load(SparkSession session, Bundle bundle) {
+        return loadSnapshot(() -> session, bundle).orElseGet(() -> loadPipeline(session, bundle));
+    }
+
+    /**
+     * Loads through {@code PipelineModel.load} (the Spark jobs of every stage), compiles, and checks
+     * against {@code transform} on the bundle's samples (or synthetic ones) before answering.
+     */
+    public static FastPathScorer loadPipeline(SparkSession session, Bundle bundle) {
         PipelineScorer spark = PipelineScorer.load(session, bundle);
         List<Map<String, Object>> samples;
         try {
@@ -53,10 +86,58 @@ public final class FastPathScorer implements Scorer {
             samples = null;
         }
         if (samples == null) {
-            samples = SampleRecords.synthetic(spark.metadata().inputSchema(), spark.model(),
-                    SampleRecords.DEFAULT_COUNT, SAMPLE_SEED);
+            samples = syntheticSamples(spark);
         }
         return create(spark, samples);
+    }
+
+    /**
+     * The cold-start path: the pipeline from the bundle's {@link PipelineSnapshot} (no Spark job),
+     * the fast path checked against the answers {@code transform} recorded in it when the bundle was
+     * written, and enabled at once if identical; the same check against {@code transform} itself
+     * then runs in the background once the session is up, and turns the fast path off on any
+     * difference ({@link #awaitVerification}).
+     *
+     * @param session the session, possibly still starting: asked for when a stage needs it and to
+     *     build the Spark scorer behind the fast path
+     * @return empty when the bundle has no usable snapshot (then use {@link #loadPipeline})
+     */
+    public static Optional<FastPathScorer> loadSnapshot(Supplier<SparkSession> session, Bundle bundle) {
+        long start = System.nanoTime();
+        Optional<PipelineSnapshot.Loaded> snapshot = PipelineSnapshot.read(bundle.directory(), session);
+        if (snapshot.isEmpty()) {
+            return Optional.empty();
+        }
+        PipelineScorer spark = new PipelineScorer(session.get(), bundle.metadata(), snapshot.get().model());
+        BundleMetadata m = spark.metadata();
+        RecordValidator validator = validator(spark);
+        FastPathCompiler.Compilation compiled = FastPathCompiler.compile(spark.model(), m.sparkSchema());
+        SelfCheck.Recorded recorded = snapshot.get().recorded();
+        FastPathScorer scorer;
+        if (!compiled.supported()) {
+            LOG.info("fast path off: model={} version={} reason={}", m.name(), m.version(), compiled.refusal());
+            scorer = new FastPathScorer(spark, validator, null, compiled.refusal());
+        } else if (recorded == null) {
+            scorer = checked(spark, compiled.pipeline(), syntheticSamples(spark));
+        } else {
+            SelfCheck.Result check = SelfCheck.replay(recorded, validator, compiled.pipeline(), spark.availableOutputs());
+            if (!check.passed()) {
+                LOG.warn("fast path disabled: model={} version={} check against recorded transform answers failed: {}",
+                        m.name(), m.version(), check.describe());
+                scorer = new FastPathScorer(spark, validator, null, "self-check failed: " + check.describe());
+            } else {
+                scorer = new FastPathScorer(spark, validator, compiled.pipeline(), "on: recorded check "
+                        + check.describe() + "; live check pending", recorded.records());
+            }
+        }
+        LOG.info("bundle loaded from snapshot: model={} version={} fastPath={} ms={}", m.name(), m.version(),
+                scorer.fastPathEnabled(), (System.nanoTime() - start) / 1_000_000);
+        return Optional.of(scorer);
+    }
+
+    static List<Map<String, Object>> syntheticSamples(PipelineScorer spark) {
+        return SampleRecords.synthetic(spark.metadata().inputSchema(), spark.model(), SampleRecords.DEFAULT_COUNT,
+                SAMPLE_SEED);
     }
 
     /** Wraps a loaded scorer: compiles its pipeline and checks it on the given sample records. */
@@ -87,7 +168,72 @@ public final class FastPathScorer implements Scorer {
         return new FastPathScorer(spark, validator, candidate, "on: self-check " + check.describe());
     }
 
-    private static RecordValidator validator(PipelineScorer spark) {
+    /** A scorer enabled on a recorded check (tests pass a sabotaged pipeline); verifies in the background. */
+    static FastPathScorer recordedCheckPassed(PipelineScorer spark, FastPipeline candidate,
+                                              List<Map<String, Object>> samples) {
+        return new FastPathScorer(spark, validator(spark), candidate, "on: recorded check; live check pending",
+                samples);
+    }
+
+    /** The background check against transform itself; turns the fast path off on any difference. */
+    private String verifyLive(List<Map<String, Object>> samples) {
+        BundleMetadata m = spark.metadata();
+        FastPipeline candidate = fast;
+        if (candidate == null) {
+            return status;
+        }
+        long start = System.nanoTime();
+        SelfCheck.Result check;
+        org.apache.spark.SparkContext context = spark.session().sparkContext();
+        context.setJobGroup(VERIFY_JOB_GROUP, "fast path check against transform: " + m.name() + " " + m.version(),
+                false);
+        try {
+            check = SelfCheck.run(spark, validator, candidate, samples);
+        } catch (RuntimeException e) {
+            check = new SelfCheck.Result(0, "the check failed: " + e);
+        } finally {
+            context.clearJobGroup();
+        }
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        if (!check.passed()) {
+            fast = null;
+            status = "self-check failed: " + check.describe();
+            LOG.warn("fast path disabled after load: model={} version={} self-check against transform failed: {}"
+                    + " (samples={} ms={})", m.name(), m.version(), check.describe(), samples.size(), ms);
+        } else {
+            status = "on: self-check " + check.describe() + " (recorded and live)";
+            LOG.info("fast path confirmed: model={} version={} self-check {} (samples={} ms={})", m.name(), m.version(),
+                    check.describe(), samples.size(), ms);
+        }
+        return status;
+    }
+
+    private static void verifier(Runnable task) {
+        Thread thread = new Thread(task, "mlserve-fastpath-verify");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /**
+     * Waits for the check against {@code transform} (immediate unless the scorer came from a
+     * snapshot); SnapStart priming calls it so the snapshot holds a verified scorer.
+     *
+     * @return the fast path's status afterwards, or the current one if the wait timed out
+     */
+    public String awaitVerification(Duration timeout) {
+        try {
+            return verified.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            return status;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return status;
+        } catch (ExecutionException e) {
+            return status;
+        }
+    }
+
+    static RecordValidator validator(PipelineScorer spark) {
         return new RecordValidator(spark.metadata().inputSchema(), RecordValidator.Mode.JSON, false);
     }
 
@@ -140,6 +286,7 @@ public final class FastPathScorer implements Scorer {
     @Override
     public List<Map<String, Object>> predict(List<?> records, List<String> outputs) {
         List<String> columns = spark.resolveOutputs(outputs);
+        FastPipeline fast = this.fast;
         if (fast == null || records == null || records.isEmpty() || !fast.covers(columns)) {
             sparkRequests.incrementAndGet();
             return spark.predict(records, outputs);

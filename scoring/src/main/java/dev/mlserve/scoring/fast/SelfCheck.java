@@ -3,17 +3,24 @@ package dev.mlserve.scoring.fast;
 import dev.mlserve.scoring.error.Violation;
 import dev.mlserve.scoring.schema.RecordValidator;
 import dev.mlserve.scoring.score.PipelineScorer;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * Compares a compiled pipeline with Spark's {@code transform} on sample records, every column the
  * pipeline adds, exactly: {@code Double.equals} on numbers (bits, so -0.0 differs from 0.0),
  * {@code Arrays.equals} on vectors, {@code equals} on the rest. Records the fast path sends to
  * Spark anyway (see {@link Fallback}) and records that fail validation are not compared.
+ *
+ * <p>Two ways: {@link #run} calls {@code transform} now; {@link #replay} compares with answers
+ * {@code transform} gave when the bundle was written ({@link #record}), kept in the bundle's
+ * {@link PipelineSnapshot}, so a cold start can check without a Spark job.
  */
 final class SelfCheck {
     /** The outcome: how many records were compared, and the first difference (null when none). */
@@ -30,12 +37,78 @@ final class SelfCheck {
         }
     }
 
+    /**
+     * Sample records and {@code transform}'s answers for them (every column the pipeline adds, as
+     * JSON-ready values), taken when a bundle is written.
+     */
+    static final class Recorded implements Serializable {
+        private static final long serialVersionUID = 1L;
+        final ArrayList<String> columns;
+        final ArrayList<LinkedHashMap<String, Object>> records;
+        final ArrayList<LinkedHashMap<String, Object>> expected;
+
+        Recorded(List<String> columns, List<Map<String, Object>> records, List<Map<String, Object>> expected) {
+            this.columns = new ArrayList<>(columns);
+            this.records = new ArrayList<>();
+            records.forEach(r -> this.records.add(new LinkedHashMap<>(r)));
+            this.expected = new ArrayList<>();
+            expected.forEach(e -> this.expected.add(new LinkedHashMap<>(e)));
+        }
+
+        List<Map<String, Object>> records() {
+            return List.copyOf(records);
+        }
+    }
+
+    /** The sample records the fast path answers, with its answers; or why it cannot be compared. */
+    private record Selection(List<Map<String, Object>> records, List<Integer> index,
+                             List<Map<String, Object>> answers, String failure) {
+    }
+
     private SelfCheck() {
     }
 
+    /** Checks against {@code transform} now (a Spark job). */
     static Result run(PipelineScorer spark, RecordValidator validator, FastPipeline fast,
                       List<Map<String, Object>> samples) {
         List<String> columns = spark.availableOutputs();
+        Selection selection = select(validator, fast, samples, columns);
+        return compare(selection, columns, compared -> spark.predict(compared, columns));
+    }
+
+    /**
+     * {@code transform}'s answers for the samples the fast path answers, for {@link #replay}; null
+     * when the fast path fails on a sample or no sample can be compared (then nothing is recorded
+     * and the load checks against {@code transform} itself).
+     */
+    static Recorded record(PipelineScorer spark, RecordValidator validator, FastPipeline fast,
+                           List<Map<String, Object>> samples) {
+        List<String> columns = spark.availableOutputs();
+        Selection selection = select(validator, fast, samples, columns);
+        if (selection.failure() != null || selection.records().isEmpty()) {
+            return null;
+        }
+        return new Recorded(columns, selection.records(), spark.predict(selection.records(), columns));
+    }
+
+    /** Checks against recorded {@code transform} answers: no Spark job. */
+    static Result replay(Recorded recorded, RecordValidator validator, FastPipeline fast, List<String> columns) {
+        if (!recorded.columns.equals(columns)) {
+            return new Result(0, "recorded answers hold columns " + recorded.columns + ", the pipeline adds " + columns);
+        }
+        Selection selection = select(validator, fast, recorded.records(), columns);
+        if (selection.failure() == null && selection.records().size() != recorded.records.size()) {
+            int first = 0;
+            while (first < selection.index().size() && selection.index().get(first) == first) {
+                first++;
+            }
+            return new Result(0, "sample record " + first + ": the fast path did not answer it; transform did");
+        }
+        return compare(selection, columns, compared -> List.copyOf(recorded.expected));
+    }
+
+    private static Selection select(RecordValidator validator, FastPipeline fast, List<Map<String, Object>> samples,
+                                    List<String> columns) {
         List<Map<String, Object>> compared = new ArrayList<>();
         List<Integer> sampleIndex = new ArrayList<>();
         List<Map<String, Object>> fastAnswers = new ArrayList<>();
@@ -50,27 +123,36 @@ final class SelfCheck {
             } catch (Fallback e) {
                 continue;
             } catch (RuntimeException e) {
-                return new Result(0, "sample record " + i + ": the fast path failed: " + e);
+                return new Selection(List.of(), List.of(), List.of(), "sample record " + i
+                        + ": the fast path failed: " + e);
             }
             compared.add(samples.get(i));
             sampleIndex.add(i);
         }
-        if (compared.isEmpty()) {
+        return new Selection(compared, sampleIndex, fastAnswers, null);
+    }
+
+    private static Result compare(Selection selection, List<String> columns,
+                                  Function<List<Map<String, Object>>, List<Map<String, Object>>> transform) {
+        if (selection.failure() != null) {
+            return new Result(0, selection.failure());
+        }
+        if (selection.records().isEmpty()) {
             return new Result(0, null);
         }
         List<Map<String, Object>> expected;
         try {
-            expected = spark.predict(compared, columns);
+            expected = transform.apply(selection.records());
         } catch (RuntimeException e) {
             return new Result(0, "transform failed on the sample records the fast path answers: " + e);
         }
         for (int k = 0; k < expected.size(); k++) {
             for (String c : columns) {
                 Object want = expected.get(k).get(c);
-                Object got = fastAnswers.get(k).get(c);
+                Object got = selection.answers().get(k).get(c);
                 if (!same(want, got)) {
-                    return new Result(k, "sample record " + sampleIndex.get(k) + " column '" + c + "': fast path "
-                            + show(got) + ", transform " + show(want));
+                    return new Result(k, "sample record " + selection.index().get(k) + " column '" + c
+                            + "': fast path " + show(got) + ", transform " + show(want));
                 }
             }
         }

@@ -88,6 +88,11 @@ public final class PipelineScorer implements Scorer {
         return defaultOutputs;
     }
 
+    /** The session transform runs on. */
+    public SparkSession session() {
+        return spark;
+    }
+
     public PipelineModel model() {
         return model;
     }

@@ -27,7 +27,7 @@ class FastPathScorerTest {
         Bundle bundle = new BundleWriter(root).write(model, "churn", "1", FastPathFixtures.SCHEMA, null, Map.of(),
                 samples);
 
-        FastPathScorer scorer = FastPathScorer.load(TestSpark.session(), bundle);
+        FastPathScorer scorer = FastPathScorer.loadPipeline(TestSpark.session(), bundle);
 
         assertThat(Files.readAllLines(bundle.directory().resolve(Bundle.SAMPLES_FILE))).hasSize(150);
         assertThat(SampleRecords.read(bundle.directory())).hasValueSatisfying(s -> assertThat(s).hasSize(150));
@@ -42,7 +42,7 @@ class FastPathScorerTest {
     void load_bundleWithoutSamples_checksOnSyntheticRecordsFromTheSchema() {
         Bundle bundle = ParityPipelines.bundle(Kind.BUCKETIZER_GBT);
 
-        FastPathScorer scorer = FastPathScorer.load(TestSpark.session(), bundle);
+        FastPathScorer scorer = FastPathScorer.loadPipeline(TestSpark.session(), bundle);
 
         assertThat(Files.exists(bundle.directory().resolve(Bundle.SAMPLES_FILE))).isFalse();
         assertThat(scorer.fastPathEnabled()).isTrue();
@@ -102,7 +102,7 @@ class FastPathScorerTest {
                 FastPathFixtures.SCHEMA, null, Map.of(), FastPathFixtures.records(10, 27));
         Files.writeString(bundle.directory().resolve(Bundle.SAMPLES_FILE), "{\"plan\": \"basic\"\nnot json\n");
 
-        FastPathScorer scorer = FastPathScorer.load(TestSpark.session(), bundle);
+        FastPathScorer scorer = FastPathScorer.loadPipeline(TestSpark.session(), bundle);
 
         assertThat(scorer.fastPathEnabled()).as(scorer.fastPathStatus()).isTrue();
         assertThat(scorer.fastPathStatus()).startsWith("on: self-check identical on ");

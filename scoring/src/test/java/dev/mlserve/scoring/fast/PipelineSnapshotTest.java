@@ -1,0 +1,218 @@
+package dev.mlserve.scoring.fast;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mlserve.scoring.bundle.Bundle;
+import dev.mlserve.scoring.bundle.BundleWriter;
+import dev.mlserve.scoring.score.PipelineScorer;
+import dev.mlserve.scoring.testing.Parity;
+import dev.mlserve.scoring.testing.ParityPipelines;
+import dev.mlserve.scoring.testing.ParityPipelines.Kind;
+import dev.mlserve.scoring.testing.TestSpark;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.ObjectOutputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PipelineSnapshotTest {
+    @TempDir
+    Path root;
+
+    @Test
+    void bundleWriter_writesASnapshot_thatLoadsWithoutASparkJob_andAnswersExactlyLikePipelineModelLoad() {
+        SparkSession spark = TestSpark.session();
+        for (Kind kind : Kind.values()) {
+            Bundle bundle = ParityPipelines.bundle(kind);
+            assertThat(bundle.directory().resolve(PipelineSnapshot.FILE)).as(kind.name()).isRegularFile();
+
+            JobCounter jobs = JobCounter.start(spark);
+            Optional<FastPathScorer> loaded = FastPathScorer.loadSnapshot(() -> spark, bundle);
+            int jobsDuringLoad = jobs.stop();
+
+            assertThat(loaded).as(kind.name()).isPresent();
+            FastPathScorer scorer = loaded.get();
+            assertThat(jobsDuringLoad).as(kind + ": Spark jobs while loading from the snapshot").isZero();
+            assertThat(scorer.fastPathEnabled()).as(scorer.fastPathStatus()).isTrue();
+            assertThat(scorer.fastPathStatus()).startsWith("on: recorded check identical on ");
+            assertThat(scorer.awaitVerification(Duration.ofMinutes(2)))
+                    .startsWith("on: self-check identical on ").endsWith("(recorded and live)");
+
+            PipelineScorer plain = PipelineScorer.load(spark, bundle);
+            List<String> columns = plain.availableOutputs();
+            List<Map<String, Object>> records = ParityPipelines.records(2000, 91 + kind.ordinal());
+            String expected = Parity.exact(plain.predict(records, columns));
+            assertThat(Parity.exact(scorer.predict(records, columns))).as(kind + " fast path").isEqualTo(expected);
+            assertThat(Parity.exact(scorer.pipelineScorer().predict(records, columns)))
+                    .as(kind + " transform of the deserialized pipeline").isEqualTo(expected);
+            assertThat(scorer.fastRequests()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void snapshot_isNotUsed_whenThePipelineFilesChanged() throws IOException {
+        Bundle bundle = copy(ParityPipelines.bundle(Kind.ONE_HOT_LOGISTIC), "changed");
+        Path metadata;
+        try (Stream<Path> files = Files.walk(bundle.pipelineDirectory().resolve("metadata"))) {
+            metadata = files.filter(p -> p.getFileName().toString().startsWith("part-")).findFirst().orElseThrow();
+        }
+        Files.writeString(metadata, Files.readString(metadata).replace("}", " }"));
+        Files.deleteIfExists(metadata.resolveSibling("." + metadata.getFileName() + ".crc"));
+
+        assertThat(PipelineSnapshot.read(bundle.directory(), TestSpark::session)).isEmpty();
+        FastPathScorer scorer = FastPathScorer.load(TestSpark.session(), bundle);
+        assertThat(scorer.fastPathStatus()).startsWith("on: self-check identical on ").doesNotContain("recorded");
+    }
+
+    @Test
+    void snapshot_isNotUsed_whenWrittenByAnotherSparkVersion() throws IOException {
+        Bundle bundle = copy(ParityPipelines.bundle(Kind.ONE_HOT_LOGISTIC), "other-spark");
+        Path file = bundle.directory().resolve(PipelineSnapshot.FILE);
+        byte[] bytes = Files.readAllBytes(file);
+        byte[] version = PipelineSnapshot.sparkVersion().getBytes(StandardCharsets.UTF_8);
+        int at = indexOf(bytes, version);
+        assertThat(at).isPositive();
+        bytes[at + version.length - 1] = (byte) (bytes[at + version.length - 1] == '0' ? '1' : '0');
+        Files.write(file, bytes);
+
+        assertThat(PipelineSnapshot.read(bundle.directory(), TestSpark::session)).isEmpty();
+    }
+
+    @Test
+    void snapshot_refusesClassesOutsideItsAllowList() throws IOException {
+        Bundle bundle = copy(ParityPipelines.bundle(Kind.ONE_HOT_LOGISTIC), "foreign-class");
+        Path file = bundle.directory().resolve(PipelineSnapshot.FILE);
+        try (OutputStream raw = Files.newOutputStream(file)) {
+            DataOutputStream header = new DataOutputStream(raw);
+            header.writeUTF("mlserve-pipeline-snapshot");
+            header.writeInt(1);
+            header.writeUTF(PipelineSnapshot.sparkVersion());
+            header.writeUTF(PipelineSnapshot.scalaVersion());
+            header.writeUTF(PipelineSnapshot.digest(bundle.pipelineDirectory()));
+            header.flush();
+            ObjectOutputStream out = new ObjectOutputStream(raw);
+            out.writeObject(new java.io.File("/etc/passwd"));
+            out.writeObject(null);
+        }
+
+        assertThat(PipelineSnapshot.read(bundle.directory(), TestSpark::session)).isEmpty();
+        assertThat(FastPathScorer.load(TestSpark.session(), bundle).fastPathEnabled()).isTrue();
+    }
+
+    @Test
+    void replay_againstRecordedAnswers_namesTheFirstDifference() {
+        PipelineScorer spark = FastPathFixtures.scorer("churn", FastPathFixtures.churnShape());
+        FastPipeline good = FastPathCompiler.compile(spark.model(), FastPathFixtures.SCHEMA).pipeline();
+        SelfCheck.Recorded recorded = SelfCheck.record(spark, FastPathScorer.validator(spark), good,
+                FastPathFixtures.records(300, 41));
+        int prediction = good.slot("prediction");
+        FastPipeline sabotaged = good.withStep(row -> row[prediction] = (Double) row[prediction] + 1e-12);
+
+        assertThat(SelfCheck.replay(recorded, FastPathScorer.validator(spark), good, spark.availableOutputs())
+                .describe()).isEqualTo("identical on 300 records");
+        SelfCheck.Result broken = SelfCheck.replay(recorded, FastPathScorer.validator(spark), sabotaged,
+                spark.availableOutputs());
+        assertThat(broken.passed()).isFalse();
+        assertThat(broken.describe()).startsWith("sample record 0 column 'prediction'");
+    }
+
+    @Test
+    void liveCheck_turnsTheFastPathOff_whenTransformDisagrees() {
+        PipelineScorer spark = FastPathFixtures.scorer("churn", FastPathFixtures.churnShape());
+        FastPipeline good = FastPathCompiler.compile(spark.model(), FastPathFixtures.SCHEMA).pipeline();
+        int prediction = good.slot("prediction");
+        FastPipeline sabotaged = good.withStep(row -> row[prediction] = (Double) row[prediction] + 1e-12);
+        List<Map<String, Object>> samples = FastPathFixtures.records(100, 42);
+
+        FastPathScorer scorer = FastPathScorer.recordedCheckPassed(spark, sabotaged, samples);
+
+        assertThat(scorer.awaitVerification(Duration.ofMinutes(2))).startsWith("self-check failed: sample record 0");
+        assertThat(scorer.fastPathEnabled()).isFalse();
+        List<Map<String, Object>> records = FastPathFixtures.records(20, 43);
+        assertThat(Parity.exact(scorer.predict(records, null))).isEqualTo(Parity.exact(spark.predict(records, null)));
+        assertThat(scorer.fastRequests()).isZero();
+    }
+
+    private Bundle copy(Bundle bundle, String version) throws IOException {
+        Path target = root.resolve(bundle.metadata().name()).resolve(version);
+        try (Stream<Path> paths = Files.walk(bundle.directory())) {
+            for (Path p : (Iterable<Path>) paths::iterator) {
+                Path dest = target.resolve(bundle.directory().relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(dest);
+                } else {
+                    Files.copy(p, dest);
+                }
+            }
+        }
+        return new Bundle(bundle.metadata(), target);
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    /** Counts Spark jobs other than the background check's (which runs right after a snapshot load). */
+    private static final class JobCounter extends SparkListener {
+        private final AtomicInteger jobs = new AtomicInteger();
+        private final SparkSession spark;
+
+        private JobCounter(SparkSession spark) {
+            this.spark = spark;
+        }
+
+        static JobCounter start(SparkSession spark) {
+            JobCounter counter = new JobCounter(spark);
+            spark.sparkContext().addSparkListener(counter);
+            return counter;
+        }
+
+        int stop() {
+            // Listener events are delivered asynchronously: a job started before this point is
+            // posted before the marker job below, whose own start is not counted.
+            spark.sparkContext().setJobGroup("marker", "marker", false);
+            spark.range(1).count();
+            spark.sparkContext().clearJobGroup();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!markerSeen && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            spark.sparkContext().removeSparkListener(this);
+            return jobs.get();
+        }
+
+        private volatile boolean markerSeen;
+
+        @Override
+        public void onJobStart(SparkListenerJobStart start) {
+            String group = start.properties() == null ? null : start.properties().getProperty("spark.jobGroup.id");
+            if ("marker".equals(group)) {
+                markerSeen = true;
+            } else if (!FastPathScorer.VERIFY_JOB_GROUP.equals(group)) {
+                jobs.incrementAndGet();
+            }
+        }
+    }
+}
