@@ -39,7 +39,7 @@ public final class PredictHandler implements RequestHandler<APIGatewayProxyReque
 
     /** The real wiring: AWS adapters need no session (built while Spark starts); local ones run jobs on it. */
     public static final BiFunction<FunctionConfig, Supplier<SparkSession>, Adapters> STANDARD_WIRING =
-            (config, spark) -> config.isAws() ? Adapters.aws(config) : Adapters.local(config, spark.get());
+            (config, spark) -> config.isAws() ? Adapters.aws(config) : Adapters.local(config, spark);
 
     private final PredictionService service;
     private final RequestTelemetry telemetry;
@@ -151,8 +151,9 @@ public final class PredictHandler implements RequestHandler<APIGatewayProxyReque
 
     /**
      * Wires the real collaborators from configuration. The SparkSession starts on its own thread
-     * while the adapters are built and the preloaded models' bundles are fetched (an S3 download in
-     * AWS); then their pipelines load, so the first request finds them ready.
+     * while the adapters are built, the preloaded models' bundles are fetched (an S3 download in
+     * AWS) and their pipeline snapshots read (see {@code PipelineSnapshot}); the snapshot needs the
+     * session only at its end, so the first request finds the models ready about when Spark is.
      */
     static PredictionService create(FunctionConfig config,
                                     BiFunction<FunctionConfig, Supplier<SparkSession>, Adapters> wiring) {
@@ -161,12 +162,11 @@ public final class PredictHandler implements RequestHandler<APIGatewayProxyReque
                 () -> SparkSessions.getOrCreate(SparkSettings.defaults("mlserve-api")), PredictHandler::daemon);
         Supplier<SparkSession> spark = () -> joined(session);
         Adapters adapters = wiring.apply(config, spark);
-        ScorerCache models = new ScorerCache(adapters.bundleStore(), bundle -> ModelLoading.load(spark.get(), bundle),
+        ScorerCache models = new ScorerCache(adapters.bundleStore(), bundle -> ModelLoading.load(spark, bundle),
                 Clock.systemUTC(), Duration.ofSeconds(config.latestCheckSeconds()), ScorerCache.DEFAULT_CAPACITY);
         List<String> versions = config.preloadModels().stream()
                 .map(model -> models.prefetch(model, models.resolveVersion(model, null)))
                 .toList();
-        spark.get();
         for (int i = 0; i < versions.size(); i++) {
             models.scorer(config.preloadModels().get(i), versions.get(i));
         }

@@ -6,6 +6,7 @@ import dev.mlserve.scoring.bundle.BundleMetadata;
 import dev.mlserve.scoring.bundle.FieldSpec;
 import dev.mlserve.scoring.json.Json;
 import dev.mlserve.scoring.score.PipelineScorer;
+import dev.mlserve.scoring.fast.FastPathScorer;
 import dev.mlserve.scoring.score.Scorer;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -45,6 +46,8 @@ import org.slf4j.LoggerFactory;
 public final class SnapStartPriming implements Resource {
     static final int PRIMING_REQUESTS = 50;
     static final int BATCH_RECORDS = 100;
+    /** How long priming waits for a snapshot-loaded model's background check against transform. */
+    static final java.time.Duration VERIFY_TIMEOUT = java.time.Duration.ofMinutes(5);
     private static final Logger LOG = LoggerFactory.getLogger(SnapStartPriming.class);
 
     private final PredictHandler handler;
@@ -94,6 +97,12 @@ public final class SnapStartPriming implements Resource {
     private int prime(String model) {
         String version = models.resolveVersion(model, null);
         Scorer scorer = models.scorer(model, version);
+        if (scorer instanceof FastPathScorer fast) {
+            // a scorer read from a pipeline snapshot checks itself against transform in the
+            // background: the snapshot should hold the verified state, not the pending one
+            LOG.info("snapstart priming: model={} version={} fast path {}", model, version,
+                    fast.awaitVerification(VERIFY_TIMEOUT));
+        }
         Map<String, Object> record = sampleRecord(scorer);
         String one = body(List.of(record));
         String batch = body(Collections.nCopies(BATCH_RECORDS, record));

@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +36,7 @@ public final class LocalBatchLauncher implements BatchLauncher, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalBatchLauncher.class);
     private static final int CACHED_BUNDLES = 4;
 
-    private final SparkSession spark;
+    private final Supplier<SparkSession> spark;
     private final ExecutorService worker;
     private final Map<String, String> runsByToken = new ConcurrentHashMap<>();
     private final Map<String, JobState> states = new ConcurrentHashMap<>();
@@ -47,6 +48,11 @@ public final class LocalBatchLauncher implements BatchLauncher, AutoCloseable {
     };
 
     public LocalBatchLauncher(SparkSession spark) {
+        this(supplierOf(Objects.requireNonNull(spark, "spark")));
+    }
+
+    /** Over a session that may still be starting: asked for only when a run starts. */
+    public LocalBatchLauncher(Supplier<SparkSession> spark) {
         this.spark = Objects.requireNonNull(spark, "spark");
         this.worker = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "mlserve-local-batch");
@@ -102,7 +108,7 @@ public final class LocalBatchLauncher implements BatchLauncher, AutoCloseable {
         states.put(runId, new JobState("RUNNING", null));
         long started = System.nanoTime();
         try {
-            Manifest manifest = new FileScorer(spark, scorer(job.bundleUri())).score(job.inputUri(),
+            Manifest manifest = new FileScorer(spark.get(), scorer(job.bundleUri())).score(job.inputUri(),
                     FileFormat.fromName(job.format()), job.outputUri(),
                     new RunInfo("batch", job.routeReason(), job.jobId(), job.inputEtag()));
             states.put(runId, manifest.succeeded()
@@ -126,8 +132,12 @@ public final class LocalBatchLauncher implements BatchLauncher, AutoCloseable {
             return cached;
         }
         Bundle bundle = LocalBundleStore.open(dir);
-        PipelineScorer scorer = PipelineScorer.load(spark, bundle);
+        PipelineScorer scorer = PipelineScorer.load(spark.get(), bundle);
         scorers.put(dir, scorer);
         return scorer;
+    }
+
+    private static Supplier<SparkSession> supplierOf(SparkSession spark) {
+        return () -> spark;
     }
 }

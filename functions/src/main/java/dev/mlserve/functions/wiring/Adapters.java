@@ -43,6 +43,11 @@ public record Adapters(ObjectStore objectStore, BundleStore bundleStore, BatchLa
 
     /** The embedded default: {@code MLSERVE_LOCAL_STORE} as the bucket, batch jobs on local Spark. */
     public static Adapters local(FunctionConfig config, SparkSession spark) {
+        return local(config, () -> spark);
+    }
+
+    /** Same, over a session that may still be starting (the batch launcher asks for it per run). */
+    public static Adapters local(FunctionConfig config, java.util.function.Supplier<SparkSession> spark) {
         LocalObjectStore store = new LocalObjectStore(config.localStore());
         BundleStore bundles = new LocalBundleStore(store.root().resolve(config.modelPrefix()));
         BatchLauncher launcher = new LocalBatchLauncher(spark);

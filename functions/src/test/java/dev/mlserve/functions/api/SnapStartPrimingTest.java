@@ -42,6 +42,10 @@ class SnapStartPrimingTest {
 
         assertThat(handler.priming().primedRequests()).isEqualTo(2 * SnapStartPriming.PRIMING_REQUESTS);
         assertThat(handler.handleRequest(describe(), ApiFixtures.context()).getStatusCode()).isEqualTo(200);
+        // loaded from the bundle's pipeline snapshot: the snapshot must hold the verified fast path
+        dev.mlserve.scoring.fast.FastPathScorer scorer =
+                (dev.mlserve.scoring.fast.FastPathScorer) modelsOf(handler).scorer("churn", "1");
+        assertThat(scorer.fastPathStatus()).startsWith("on: self-check identical on ").endsWith("(recorded and live)");
     }
 
     @Test
