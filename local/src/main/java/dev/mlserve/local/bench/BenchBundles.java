@@ -6,6 +6,8 @@ import dev.mlserve.jobs.train.TrainJob;
 import dev.mlserve.scoring.bundle.Bundle;
 import dev.mlserve.scoring.bundle.LocalBundleStore;
 import dev.mlserve.scoring.bundle.BundleWriter;
+import dev.mlserve.scoring.fast.PipelineSnapshot;
+import dev.mlserve.scoring.fast.SampleRecords;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -43,10 +45,19 @@ final class BenchBundles {
     private BenchBundles() {
     }
 
+    /** A bundle from an earlier run; one written before bundles had pipeline snapshots gets one now. */
+    private static Bundle reuse(SparkSession spark, Path dir) {
+        Bundle bundle = LocalBundleStore.open(dir);
+        if (!Files.isRegularFile(dir.resolve(PipelineSnapshot.FILE))) {
+            PipelineSnapshot.write(spark, dir, bundle.metadata(), SampleRecords.read(dir).orElse(List.of()));
+        }
+        return bundle;
+    }
+
     static Bundle demo(SparkSession spark, Path models) {
         Path dir = models.resolve(ChurnDemoData.NAME).resolve("1");
         if (Files.isRegularFile(dir.resolve(Bundle.METADATA_FILE))) {
-            return LocalBundleStore.open(dir);
+            return reuse(spark, dir);
         }
         return TrainJob.run(spark, TrainArgs.parse(new String[] {"--demo", "--out", models.toString()}));
     }
@@ -54,7 +65,7 @@ final class BenchBundles {
     static Bundle forest(SparkSession spark, Path models) {
         Path dir = models.resolve(FOREST).resolve("1");
         if (Files.isRegularFile(dir.resolve(Bundle.METADATA_FILE))) {
-            return LocalBundleStore.open(dir);
+            return reuse(spark, dir);
         }
         long start = System.nanoTime();
         Dataset<Row> data = ChurnDemoData.generate(spark, 20_000, 7).drop(ChurnDemoData.ID).cache();

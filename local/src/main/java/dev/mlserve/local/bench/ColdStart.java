@@ -19,7 +19,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Cold start: fresh JVM processes, run one after another with the parent's class path, the
+ * Cold start: fresh JVM processes, run one after another (variants taking turns) with the parent's class path, the
  * shared {@code --add-opens} list and {@code -XX:MaxRAM=2048m} (the JVM sizes itself as in a
  * 2048 MB Lambda). The figure is wall time from process start until the child says it answered its
  * first prediction; the median over the processes is reported, with each child's own phases.
@@ -50,15 +50,25 @@ final class ColdStart {
         this.extraJvmFlags = extraJvmFlags;
     }
 
-    Result measure(Kind kind, Bundle bundle, int processes, int warm) throws IOException, InterruptedException {
-        List<Long> wall = new ArrayList<>();
-        List<Map<String, Object>> children = new ArrayList<>();
+    /**
+     * Several variants taking turns: process 1 of each, then process 2 of each, and so on, so a
+     * change of load on the machine during the run falls on every variant alike.
+     */
+    Map<Kind, Result> measureInTurns(List<Kind> kinds, Bundle bundle, int processes,
+                                     java.util.function.ToIntFunction<Kind> warm)
+            throws IOException, InterruptedException {
+        Map<Kind, List<Long>> wall = new java.util.EnumMap<>(Kind.class);
+        Map<Kind, List<Map<String, Object>>> children = new java.util.EnumMap<>(Kind.class);
         for (int i = 0; i < processes; i++) {
-            Run run = start(kind, bundle, i, warm);
-            wall.add(run.wallMs);
-            children.add(run.figures);
+            for (Kind kind : kinds) {
+                Run run = start(kind, bundle, i, warm.applyAsInt(kind));
+                wall.computeIfAbsent(kind, k -> new ArrayList<>()).add(run.wallMs);
+                children.computeIfAbsent(kind, k -> new ArrayList<>()).add(run.figures);
+            }
         }
-        return new Result(kind, wall, children);
+        Map<Kind, Result> results = new java.util.EnumMap<>(Kind.class);
+        kinds.forEach(k -> results.put(k, new Result(k, wall.get(k), children.get(k))));
+        return results;
     }
 
     private record Run(long wallMs, Map<String, Object> figures) {
