@@ -152,8 +152,8 @@ public final class PredictHandler implements RequestHandler<APIGatewayProxyReque
     /**
      * Wires the real collaborators from configuration. The SparkSession starts on its own thread
      * while the adapters are built, the preloaded models' bundles are fetched (an S3 download in
-     * AWS) and their pipeline snapshots read (see {@code PipelineSnapshot}); the snapshot needs the
-     * session only at its end, so the first request finds the models ready about when Spark is.
+     * AWS) and their pipeline snapshots read (see {@code PipelineSnapshot}, which needs no session),
+     * so the models are ready about when Spark is.
      */
     static PredictionService create(FunctionConfig config,
                                     BiFunction<FunctionConfig, Supplier<SparkSession>, Adapters> wiring) {
@@ -170,6 +170,9 @@ public final class PredictHandler implements RequestHandler<APIGatewayProxyReque
         for (int i = 0; i < versions.size(); i++) {
             models.scorer(config.preloadModels().get(i), versions.get(i));
         }
+        // Ready means Spark is up too: a session that cannot start fails the init (Lambda then
+        // starts a fresh container) instead of failing requests the fast path cannot answer.
+        spark.get();
         LOG.info("api function ready: preloaded={} ms={}", config.preloadModels(), (System.nanoTime() - start) / 1_000_000);
         return new PredictionService(models, RoutingPolicy.from(config),
                 new BatchSubmitter(adapters.objectStore(), adapters.jobs(), config.modelPrefix()), adapters.jobs(),

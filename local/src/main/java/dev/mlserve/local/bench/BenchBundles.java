@@ -45,10 +45,10 @@ final class BenchBundles {
     private BenchBundles() {
     }
 
-    /** A bundle from an earlier run; one written before bundles had pipeline snapshots gets one now. */
+    /** A bundle from an earlier run; one without a usable pipeline snapshot (older code) gets one now. */
     private static Bundle reuse(SparkSession spark, Path dir) {
         Bundle bundle = LocalBundleStore.open(dir);
-        if (!Files.isRegularFile(dir.resolve(PipelineSnapshot.FILE))) {
+        if (!PipelineSnapshot.usable(dir)) {
             PipelineSnapshot.write(spark, dir, bundle.metadata(), SampleRecords.read(dir).orElse(List.of()));
         }
         return bundle;

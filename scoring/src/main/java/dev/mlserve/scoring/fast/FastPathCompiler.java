@@ -40,24 +40,29 @@ public final class FastPathCompiler {
     }
 
     public static Compilation compile(PipelineModel model, StructType inputSchema) {
+        return compile(model, inputSchema, StageFrames.NONE);
+    }
+
+    /** Same, taking DataFrame-valued stage fields from {@code frames} where it has them (a snapshot). */
+    static Compilation compile(PipelineModel model, StructType inputSchema, StageFrames frames) {
         Layout layout = new Layout(inputSchema);
         List<Step> steps = new ArrayList<>();
         try {
-            addStages(model, layout, steps);
+            addStages(model, layout, steps, frames);
         } catch (UnsupportedStage e) {
             return new Compilation(null, e.getMessage());
         }
         return new Compilation(new FastPipeline(layout.slots(), inputSchema.size(), steps), null);
     }
 
-    private static void addStages(PipelineModel model, Layout layout, List<Step> steps) {
+    private static void addStages(PipelineModel model, Layout layout, List<Step> steps, StageFrames frames) {
         for (Transformer stage : model.stages()) {
             if (stage instanceof PipelineModel nested && stage.getClass() == PipelineModel.class) {
-                addStages(nested, layout, steps);
+                addStages(nested, layout, steps, frames);
                 continue;
             }
             try {
-                steps.add(step(stage, layout));
+                steps.add(step(stage, layout, frames));
                 layout.advance(stage);
             } catch (UnsupportedStage e) {
                 throw new UnsupportedStage("unsupported: " + stage.uid() + " (" + stage.getClass().getSimpleName()
@@ -69,7 +74,7 @@ public final class FastPathCompiler {
         }
     }
 
-    private static Step step(Transformer stage, Layout layout) {
+    private static Step step(Transformer stage, Layout layout, StageFrames frames) {
         Class<?> c = stage.getClass();
         if (c == StringIndexerModel.class) {
             return FeatureSteps.stringIndexer((StringIndexerModel) stage, layout);
@@ -78,7 +83,7 @@ public final class FastPathCompiler {
             return FeatureSteps.oneHotEncoder((OneHotEncoderModel) stage, layout);
         }
         if (c == ImputerModel.class) {
-            return FeatureSteps.imputer((ImputerModel) stage, layout);
+            return FeatureSteps.imputer((ImputerModel) stage, layout, frames);
         }
         if (c == Bucketizer.class) {
             return FeatureSteps.bucketizer((Bucketizer) stage, layout);

@@ -98,21 +98,27 @@ public final class FastPathScorer implements Scorer {
      * then runs in the background once the session is up, and turns the fast path off on any
      * difference ({@link #awaitVerification}).
      *
-     * @param session the session, possibly still starting: asked for when a stage needs it and to
-     *     build the Spark scorer behind the fast path
+     * @param session the session, possibly still starting: loading never waits for it; the Spark
+     *     scorer behind the fast path (fallback, background check) asks for it when it runs
      * @return empty when the bundle has no usable snapshot (then use {@link #loadPipeline})
      */
     public static Optional<FastPathScorer> loadSnapshot(Supplier<SparkSession> session, Bundle bundle) {
         long start = System.nanoTime();
-        Optional<PipelineSnapshot.Loaded> snapshot = PipelineSnapshot.read(bundle.directory(), session);
+        Optional<PipelineSnapshot.Loaded> snapshot = PipelineSnapshot.read(bundle.directory());
         if (snapshot.isEmpty()) {
             return Optional.empty();
         }
-        PipelineScorer spark = new PipelineScorer(session.get(), bundle.metadata(), snapshot.get().model());
+        PipelineSnapshot.Loaded loaded = snapshot.get();
+        Supplier<SparkSession> complete = () -> {
+            SparkSession spark = session.get();
+            loaded.attach(spark);
+            return spark;
+        };
+        PipelineScorer spark = new PipelineScorer(complete, bundle.metadata(), loaded.model());
         BundleMetadata m = spark.metadata();
         RecordValidator validator = validator(spark);
-        FastPathCompiler.Compilation compiled = FastPathCompiler.compile(spark.model(), m.sparkSchema());
-        SelfCheck.Recorded recorded = snapshot.get().recorded();
+        FastPathCompiler.Compilation compiled = FastPathCompiler.compile(spark.model(), m.sparkSchema(), loaded);
+        SelfCheck.Recorded recorded = loaded.recorded();
         FastPathScorer scorer;
         if (!compiled.supported()) {
             LOG.info("fast path off: model={} version={} reason={}", m.name(), m.version(), compiled.refusal());

@@ -139,10 +139,12 @@ final class FeatureSteps {
      * ImputerModel: {@code when(cast(x as double) is null, s).when(x = missingValue, s).otherwise(x)}
      * cast back to the input's type; SQL equality, so NaN equals NaN and 0.0 equals -0.0.
      */
-    static Step imputer(ImputerModel m, Layout layout) {
+    static Step imputer(ImputerModel m, Layout layout, StageFrames frames) {
         String[][] cols = inOut(m, m.inputCols());
         int n = cols[0].length;
-        Row surrogateRow = m.surrogateDF().head();
+        // a snapshot-read model has its surrogate row at hand: no DataFrame, no Spark job
+        Row surrogateRow = frames.rows(m, "surrogateDF").map(rows -> rows.get(0))
+                .orElseGet(() -> m.surrogateDF().head());
         double missing = m.getMissingValue();
         int[] in = new int[n];
         int[] out = new int[n];

@@ -10,14 +10,14 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InvalidObjectException;
 import java.io.NotSerializableException;
 import java.io.ObjectInputFilter;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
-import java.io.ObjectStreamException;
 import java.io.OutputStream;
 import java.io.Serializable;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,9 +29,9 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.Transformer;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -52,28 +52,85 @@ import org.slf4j.LoggerFactory;
  * Hadoop's hidden {@code .}/{@code _} files excluded); any mismatch, unreadable file or refused class
  * means {@code PipelineModel.load} instead, with a log line saying why. Deserialization accepts only
  * Spark ML, Spark SQL types and rows, Scala, breeze and JDK value classes (an {@link ObjectInputFilter}).
- * A stage field holding a {@code DataFrame} (ImputerModel's surrogates) is stored as its rows and
- * rebuilt as a local DataFrame: building it needs the session, not a Spark job.
+ * A stage field holding a {@code DataFrame} (ImputerModel's surrogates) is stored as its rows: the
+ * fast path reads them as they are, so reading a snapshot needs no session at all; the field is
+ * rebuilt as a local DataFrame (the session, no Spark job) before anything runs {@code transform}.
  */
 public final class PipelineSnapshot {
     public static final String FILE = "pipeline.snapshot";
     private static final Logger LOG = LoggerFactory.getLogger(PipelineSnapshot.class);
     private static final String MAGIC = "mlserve-pipeline-snapshot";
-    private static final int FORMAT = 1;
+    private static final int FORMAT = 2;
     /** Rows of a DataFrame-valued stage field kept in a snapshot at most (Imputer: one row). */
     private static final int MAX_FRAME_ROWS = 10_000;
     private static final ObjectInputFilter FILTER = ObjectInputFilter.Config.createFilter(
             "maxdepth=200;maxrefs=10000000;maxbytes=2000000000;"
                     + "org.apache.spark.ml.**;org.apache.spark.mllib.**;org.apache.spark.sql.types.**;"
-                    // a Dataset only as resolveObject's rebuild of a LocalFrame (the filter sees replacements too)
-                    + "org.apache.spark.sql.Dataset;org.apache.spark.sql.catalyst.expressions.GenericRow;"
+                    + "org.apache.spark.sql.catalyst.expressions.GenericRow;"
                     + "org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;"
                     + "org.apache.spark.util.collection.**;"
-                    + "dev.mlserve.scoring.fast.PipelineSnapshot$LocalFrame;dev.mlserve.scoring.fast.SelfCheck$Recorded;"
+                    + "dev.mlserve.scoring.fast.PipelineSnapshot$FrameRef;dev.mlserve.scoring.fast.SelfCheck$Recorded;"
                     + "breeze.**;scala.**;java.lang.*;java.lang.invoke.SerializedLambda;java.util.*;java.math.*;!*");
 
-    /** A snapshot read back: the pipeline and the recorded check (null when none was recorded). */
-    record Loaded(PipelineModel model, SelfCheck.Recorded recorded) {
+    /**
+     * A snapshot read back: the pipeline, the recorded check (null when none was recorded) and the
+     * rows of its stages' DataFrame-valued fields. Those fields are null until {@link #attach}
+     * rebuilds them as local DataFrames; the fast path reads the rows directly.
+     */
+    static final class Loaded implements StageFrames {
+        private final PipelineModel model;
+        private final SelfCheck.Recorded recorded;
+        private final List<FrameRef> frames;
+        private boolean attached;
+
+        Loaded(PipelineModel model, SelfCheck.Recorded recorded, List<FrameRef> frames) {
+            this.model = model;
+            this.recorded = recorded;
+            this.frames = List.copyOf(frames);
+            this.attached = frames.isEmpty();
+        }
+
+        PipelineModel model() {
+            return model;
+        }
+
+        SelfCheck.Recorded recorded() {
+            return recorded;
+        }
+
+        @Override
+        public Optional<List<Row>> rows(Transformer stage, String field) {
+            return frames.stream()
+                    .filter(f -> f.stageUid.equals(stage.uid()) && f.field.equals(field))
+                    .findFirst()
+                    .map(f -> List.copyOf(f.rows));
+        }
+
+        /**
+         * Gives every DataFrame-valued field its local DataFrame (needs the session, runs no Spark
+         * job); after this the pipeline is what {@code PipelineModel.load} returns. Idempotent.
+         */
+        synchronized void attach(SparkSession spark) {
+            if (attached) {
+                return;
+            }
+            for (FrameRef f : frames) {
+                Transformer stage = stage(model, f.stageUid);
+                if (stage == null) {
+                    throw new IllegalStateException("snapshot names stage " + f.stageUid + ", the pipeline has none");
+                }
+                try {
+                    Field target = Class.forName(f.declaringClass, false, stage.getClass().getClassLoader())
+                            .getDeclaredField(f.field);
+                    target.setAccessible(true);
+                    target.set(stage, spark.createDataFrame(f.rows, f.schema));
+                } catch (ReflectiveOperationException | RuntimeException e) {
+                    throw new IllegalStateException("cannot rebuild " + f.declaringClass + "." + f.field + " of stage "
+                            + f.stageUid + ": " + e, e);
+                }
+            }
+            attached = true;
+        }
     }
 
     private PipelineSnapshot() {
@@ -110,9 +167,13 @@ public final class PipelineSnapshot {
                 header.writeUTF(scalaVersion());
                 header.writeUTF(digest(pipeline));
                 header.flush();
-                ObjectOutputStream out = new FrameReplacingOutput(raw);
+                List<FrameRef> frames = new ArrayList<>();
+                java.util.Set<Object> held = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+                collectFrames(model, frames, held);
+                ObjectOutputStream out = new FrameReplacingOutput(raw, held);
                 out.writeObject(model);
                 out.writeObject(recorded);
+                out.writeObject(new ArrayList<>(frames));
                 out.flush();
             }
             Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE);
@@ -133,13 +194,12 @@ public final class PipelineSnapshot {
     }
 
     /**
-     * Reads a bundle's snapshot if it has a usable one.
+     * Reads a bundle's snapshot if it has a usable one. Needs no session: DataFrame-valued stage
+     * fields come back as rows ({@link Loaded#attach} makes them DataFrames).
      *
-     * @param spark the session, asked for only if a stage holds a DataFrame; the caller may still
-     *     be starting it, so reading overlaps session start
      * @return empty when there is no file or it does not match this bundle and runtime (logged)
      */
-    static Optional<Loaded> read(Path bundleDirectory, Supplier<SparkSession> spark) {
+    static Optional<Loaded> read(Path bundleDirectory) {
         Path file = bundleDirectory.resolve(FILE);
         if (!Files.isRegularFile(file)) {
             return Optional.empty();
@@ -161,25 +221,35 @@ public final class PipelineSnapshot {
             if (!recordedDigest.equals(actual)) {
                 return unusable(file, "pipeline/ differs from the one it was written from");
             }
-            FrameResolvingInput in = new FrameResolvingInput(raw, spark);
+            FilteredInput in = new FilteredInput(raw);
             Object model;
             Object recorded;
+            Object frames;
             try {
                 model = in.readObject();
                 recorded = in.readObject();
+                frames = in.readObject();
             } catch (java.io.InvalidClassException e) {
                 return unusable(file, e + (in.refused == null ? "" : " (refused: " + in.refused + ")"));
             }
             if (!(model instanceof PipelineModel pipeline)
-                    || recorded != null && !(recorded instanceof SelfCheck.Recorded)) {
+                    || recorded != null && !(recorded instanceof SelfCheck.Recorded)
+                    || !(frames instanceof ArrayList<?> list) || !list.stream().allMatch(FrameRef.class::isInstance)) {
                 return unusable(file, "unexpected content");
             }
+            @SuppressWarnings("unchecked")
+            List<FrameRef> frameRefs = (List<FrameRef>) list;
             LOG.info("pipeline snapshot read: bundle={} stages={} ms={}", bundleDirectory, pipeline.stages().length,
                     (System.nanoTime() - start) / 1_000_000);
-            return Optional.of(new Loaded(pipeline, (SelfCheck.Recorded) recorded));
+            return Optional.of(new Loaded(pipeline, (SelfCheck.Recorded) recorded, frameRefs));
         } catch (IOException | ClassNotFoundException | RuntimeException e) {
             return unusable(file, e.toString());
         }
+    }
+
+    /** True when the bundle has a snapshot this runtime would use (the bench refreshes stale ones). */
+    public static boolean usable(Path bundleDirectory) {
+        return read(bundleDirectory).isPresent();
     }
 
     private static Optional<Loaded> unusable(Path file, String why) {
@@ -236,37 +306,99 @@ public final class PipelineSnapshot {
         return false;
     }
 
-    /** A DataFrame-valued field, as its schema and rows. */
-    static final class LocalFrame implements Serializable {
-        private static final long serialVersionUID = 1L;
-        private final StructType schema;
-        private final ArrayList<Row> rows;
-
-        LocalFrame(StructType schema, List<Row> rows) {
-            this.schema = schema;
-            this.rows = new ArrayList<>(rows);
+    /** Every DataFrame-valued field of the pipeline's stages (nested pipelines included), as rows. */
+    private static void collectFrames(PipelineModel model, List<FrameRef> frames, java.util.Set<Object> held)
+            throws NotSerializableException {
+        for (Transformer stage : model.stages()) {
+            if (stage instanceof PipelineModel nested) {
+                collectFrames(nested, frames, held);
+                continue;
+            }
+            for (Class<?> c = stage.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
+                for (Field field : c.getDeclaredFields()) {
+                    if (Modifier.isStatic(field.getModifiers()) || !Dataset.class.isAssignableFrom(field.getType())) {
+                        continue;
+                    }
+                    Object value;
+                    try {
+                        field.setAccessible(true);
+                        value = field.get(stage);
+                    } catch (ReflectiveOperationException | RuntimeException e) {
+                        throw new NotSerializableException("cannot read " + c.getName() + "." + field.getName() + ": " + e);
+                    }
+                    if (value instanceof Dataset<?> frame && !Modifier.isTransient(field.getModifiers())) {
+                        frames.add(FrameRef.of(stage.uid(), c.getName(), field.getName(), frame));
+                        held.add(frame);
+                    }
+                }
+            }
         }
     }
 
+    private static Transformer stage(PipelineModel model, String uid) {
+        for (Transformer stage : model.stages()) {
+            if (stage.uid().equals(uid) && !(stage instanceof PipelineModel)) {
+                return stage;
+            }
+            if (stage instanceof PipelineModel nested) {
+                Transformer found = stage(nested, uid);
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** A DataFrame-valued field of a stage, as its schema and rows. */
+    static final class FrameRef implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final String stageUid;
+        private final String declaringClass;
+        private final String field;
+        private final StructType schema;
+        private final ArrayList<Row> rows;
+
+        private FrameRef(String stageUid, String declaringClass, String field, StructType schema, List<Row> rows) {
+            this.stageUid = stageUid;
+            this.declaringClass = declaringClass;
+            this.field = field;
+            this.schema = schema;
+            this.rows = new ArrayList<>(rows);
+        }
+
+        static FrameRef of(String stageUid, String declaringClass, String field, Dataset<?> frame)
+                throws NotSerializableException {
+            if (frame.encoder().clsTag().runtimeClass() != Row.class) {
+                throw new NotSerializableException("stage " + stageUid + " holds a typed Dataset in " + field);
+            }
+            @SuppressWarnings("unchecked")
+            List<Row> rows = ((Dataset<Row>) frame).limit(MAX_FRAME_ROWS + 1).collectAsList();
+            if (rows.size() > MAX_FRAME_ROWS) {
+                throw new NotSerializableException("stage " + stageUid + " holds a DataFrame of more than "
+                        + MAX_FRAME_ROWS + " rows in " + field);
+            }
+            return new FrameRef(stageUid, declaringClass, field, frame.schema(), rows);
+        }
+    }
+
+    /** Writes the pipeline with its stages' DataFrames left out (they travel as {@link FrameRef}s). */
     private static final class FrameReplacingOutput extends ObjectOutputStream {
-        FrameReplacingOutput(OutputStream out) throws IOException {
+        private final java.util.Set<Object> held;
+
+        FrameReplacingOutput(OutputStream out, java.util.Set<Object> held) throws IOException {
             super(out);
+            this.held = held;
             enableReplaceObject(true);
         }
 
         @Override
         protected Object replaceObject(Object obj) throws IOException {
-            if (obj instanceof Dataset<?> frame) {
-                if (frame.encoder().clsTag().runtimeClass() != Row.class) {
-                    throw new NotSerializableException("a stage holds a typed Dataset: " + frame.encoder());
+            if (obj instanceof Dataset<?>) {
+                if (!held.contains(obj)) {
+                    throw new NotSerializableException("a Dataset that is not a field of a pipeline stage");
                 }
-                @SuppressWarnings("unchecked")
-                List<Row> rows = ((Dataset<Row>) frame).limit(MAX_FRAME_ROWS + 1).collectAsList();
-                if (rows.size() > MAX_FRAME_ROWS) {
-                    throw new NotSerializableException("a stage holds a DataFrame of more than " + MAX_FRAME_ROWS
-                            + " rows");
-                }
-                return new LocalFrame(frame.schema(), rows);
+                return null;
             }
             if (obj instanceof SparkSession || obj instanceof org.apache.spark.SparkContext) {
                 throw new NotSerializableException("a stage holds " + obj.getClass().getName());
@@ -275,12 +407,13 @@ public final class PipelineSnapshot {
         }
     }
 
-    private static final class FrameResolvingInput extends ObjectInputStream {
-        private final Supplier<SparkSession> spark;
+    /** Reads with the allow-list, remembering what it refused for the log line. */
+    private static final class FilteredInput extends ObjectInputStream {
+        /** What the filter refused last: a class name, or a limit. */
+        private String refused;
 
-        FrameResolvingInput(InputStream in, Supplier<SparkSession> spark) throws IOException {
+        FilteredInput(InputStream in) throws IOException {
             super(in);
-            this.spark = spark;
             setObjectInputFilter(info -> {
                 ObjectInputFilter.Status status = FILTER.checkInput(info);
                 if (status == ObjectInputFilter.Status.REJECTED) {
@@ -289,24 +422,6 @@ public final class PipelineSnapshot {
                 }
                 return status;
             });
-            enableResolveObject(true);
-        }
-
-        /** What the filter refused last: a class name, or a limit. */
-        private String refused;
-
-        @Override
-        protected Object resolveObject(Object obj) throws ObjectStreamException {
-            if (obj instanceof LocalFrame frame) {
-                try {
-                    return spark.get().createDataFrame(frame.rows, frame.schema);
-                } catch (RuntimeException e) {
-                    InvalidObjectException failure = new InvalidObjectException("cannot rebuild a stage's DataFrame");
-                    failure.initCause(e);
-                    throw failure;
-                }
-            }
-            return obj;
         }
     }
 }

@@ -13,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -28,7 +29,7 @@ import org.slf4j.LoggerFactory;
 public final class PipelineScorer implements Scorer {
     private static final Logger LOG = LoggerFactory.getLogger(PipelineScorer.class);
 
-    private final SparkSession spark;
+    private final Supplier<SparkSession> spark;
     private final BundleMetadata metadata;
     private final PipelineModel model;
     private final StructType inputSchema;
@@ -37,7 +38,15 @@ public final class PipelineScorer implements Scorer {
     private final RecordValidator validator;
 
     public PipelineScorer(SparkSession spark, BundleMetadata metadata, PipelineModel model) {
-        this.spark = spark;
+        this(supplierOf(spark), metadata, model);
+    }
+
+    /**
+     * Over a session asked for only when Spark runs (predict, transform): a pipeline read from a
+     * snapshot is ready before the session is, and the supplier completes what transform needs.
+     */
+    public PipelineScorer(Supplier<SparkSession> spark, BundleMetadata metadata, PipelineModel model) {
+        this.spark = java.util.Objects.requireNonNull(spark, "spark");
         this.metadata = metadata;
         this.model = model;
         this.inputSchema = metadata.sparkSchema();
@@ -88,9 +97,14 @@ public final class PipelineScorer implements Scorer {
         return defaultOutputs;
     }
 
-    /** The session transform runs on. */
+    /** The session transform runs on (waits for it when it is still starting). */
     public SparkSession session() {
-        return spark;
+        return spark.get();
+    }
+
+    private static Supplier<SparkSession> supplierOf(SparkSession spark) {
+        java.util.Objects.requireNonNull(spark, "spark");
+        return () -> spark;
     }
 
     public PipelineModel model() {
@@ -110,7 +124,7 @@ public final class PipelineScorer implements Scorer {
             rows.add(RowFactory.create(v));
         }
         Column[] selected = columns.stream().map(functions::col).toArray(Column[]::new);
-        List<Row> scored = transform(spark.createDataFrame(rows, inputSchema)).select(selected).collectAsList();
+        List<Row> scored = transform(session().createDataFrame(rows, inputSchema)).select(selected).collectAsList();
         List<Map<String, Object>> predictions = new ArrayList<>(scored.size());
         for (Row row : scored) {
             predictions.add(OutputValues.toMap(row, columns));
@@ -120,6 +134,7 @@ public final class PipelineScorer implements Scorer {
 
     @Override
     public Dataset<Row> transform(Dataset<Row> input) {
+        session(); // a snapshot-read pipeline is complete only once its supplier has run
         return model.transform(input);
     }
 

@@ -1,6 +1,7 @@
 package dev.mlserve.scoring.fast;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.mlserve.scoring.bundle.Bundle;
 import dev.mlserve.scoring.bundle.BundleWriter;
@@ -20,7 +21,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobStart;
@@ -33,18 +36,37 @@ class PipelineSnapshotTest {
     Path root;
 
     @Test
-    void bundleWriter_writesASnapshot_thatLoadsWithoutASparkJob_andAnswersExactlyLikePipelineModelLoad() {
+    void bundleWriter_writesASnapshot_thatLoadsAndAnswersBeforeTheSessionExists_andExactlyLikePipelineModelLoad()
+            throws Exception {
         SparkSession spark = TestSpark.session();
         for (Kind kind : Kind.values()) {
             Bundle bundle = ParityPipelines.bundle(kind);
             assertThat(bundle.directory().resolve(PipelineSnapshot.FILE)).as(kind.name()).isRegularFile();
+            CountDownLatch sessionStarted = new CountDownLatch(1);
+            Supplier<SparkSession> starting = () -> {
+                try {
+                    sessionStarted.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return spark;
+            };
 
             JobCounter jobs = JobCounter.start(spark);
-            Optional<FastPathScorer> loaded = FastPathScorer.loadSnapshot(() -> spark, bundle);
-            int jobsDuringLoad = jobs.stop();
-
+            Optional<FastPathScorer> loaded = assertTimeoutPreemptively(Duration.ofSeconds(60),
+                    () -> FastPathScorer.loadSnapshot(starting, bundle), "loading waited for the session");
             assertThat(loaded).as(kind.name()).isPresent();
             FastPathScorer scorer = loaded.get();
+            Map<String, Object> known = Map.of("plan", "basic", "region", "north", "tenure", 12.0, "charges", 50.0,
+                    "calls", 2, "autopay", true);
+            List<Map<String, Object>> before = assertTimeoutPreemptively(Duration.ofSeconds(60),
+                    () -> scorer.predict(List.of(known), null), "the fast path waited for the session");
+            sessionStarted.countDown();
+            int jobsDuringLoad = jobs.stop();
+
+            assertThat(scorer.fastRequests()).isEqualTo(1);
+            assertThat(Parity.exact(before)).isEqualTo(Parity.exact(PipelineScorer.load(spark, bundle)
+                    .predict(List.of(known), null)));
             assertThat(jobsDuringLoad).as(kind + ": Spark jobs while loading from the snapshot").isZero();
             assertThat(scorer.fastPathEnabled()).as(scorer.fastPathStatus()).isTrue();
             // the background check may already have finished
@@ -60,7 +82,7 @@ class PipelineSnapshotTest {
             assertThat(Parity.exact(scorer.predict(records, columns))).as(kind + " fast path").isEqualTo(expected);
             assertThat(Parity.exact(scorer.pipelineScorer().predict(records, columns)))
                     .as(kind + " transform of the deserialized pipeline").isEqualTo(expected);
-            assertThat(scorer.fastRequests()).isEqualTo(1);
+            assertThat(scorer.fastRequests()).isEqualTo(2);
         }
     }
 
@@ -74,7 +96,7 @@ class PipelineSnapshotTest {
         Files.writeString(metadata, Files.readString(metadata).replace("}", " }"));
         Files.deleteIfExists(metadata.resolveSibling("." + metadata.getFileName() + ".crc"));
 
-        assertThat(PipelineSnapshot.read(bundle.directory(), TestSpark::session)).isEmpty();
+        assertThat(PipelineSnapshot.read(bundle.directory())).isEmpty();
         FastPathScorer scorer = FastPathScorer.load(TestSpark.session(), bundle);
         assertThat(scorer.fastPathStatus()).startsWith("on: self-check identical on ").doesNotContain("recorded");
     }
@@ -90,7 +112,7 @@ class PipelineSnapshotTest {
         bytes[at + version.length - 1] = (byte) (bytes[at + version.length - 1] == '0' ? '1' : '0');
         Files.write(file, bytes);
 
-        assertThat(PipelineSnapshot.read(bundle.directory(), TestSpark::session)).isEmpty();
+        assertThat(PipelineSnapshot.read(bundle.directory())).isEmpty();
     }
 
     @Test
@@ -100,7 +122,7 @@ class PipelineSnapshotTest {
         try (OutputStream raw = Files.newOutputStream(file)) {
             DataOutputStream header = new DataOutputStream(raw);
             header.writeUTF("mlserve-pipeline-snapshot");
-            header.writeInt(1);
+            header.writeInt(2);
             header.writeUTF(PipelineSnapshot.sparkVersion());
             header.writeUTF(PipelineSnapshot.scalaVersion());
             header.writeUTF(PipelineSnapshot.digest(bundle.pipelineDirectory()));
@@ -110,7 +132,7 @@ class PipelineSnapshotTest {
             out.writeObject(null);
         }
 
-        assertThat(PipelineSnapshot.read(bundle.directory(), TestSpark::session)).isEmpty();
+        assertThat(PipelineSnapshot.read(bundle.directory())).isEmpty();
         assertThat(FastPathScorer.load(TestSpark.session(), bundle).fastPathEnabled()).isTrue();
     }
 
