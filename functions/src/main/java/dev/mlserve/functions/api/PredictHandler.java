@@ -90,6 +90,22 @@ public final class PredictHandler implements RequestHandler<APIGatewayProxyReque
         return new PredictHandler(config, wiring, telemetry);
     }
 
+    /**
+     * Waits until every loaded model's fast path has been checked against {@code transform} (those
+     * read from a pipeline snapshot check in the background); for the bench and readiness probes.
+     *
+     * @return each loaded model's fast-path status, by "model/version"
+     */
+    public Map<String, String> awaitModelChecks(java.time.Duration timeout) {
+        Map<String, String> statuses = new java.util.LinkedHashMap<>();
+        for (dev.mlserve.scoring.score.Scorer scorer : service.models().loaded()) {
+            String key = scorer.metadata().name() + "/" + scorer.metadata().version();
+            statuses.put(key, scorer instanceof dev.mlserve.scoring.fast.FastPathScorer fast
+                    ? fast.awaitVerification(timeout) : "fast path not used");
+        }
+        return statuses;
+    }
+
     /** The SnapStart hooks of a handler built from configuration (null for the test constructor). */
     SnapStartPriming priming() {
         return priming;

@@ -107,6 +107,11 @@ public final class ScorerCache {
         current.clear();
     }
 
+    /** The scorers loaded so far (not those only fetched). */
+    public synchronized List<Scorer> loaded() {
+        return entries.values().stream().map(e -> e.scorer).filter(java.util.Objects::nonNull).toList();
+    }
+
     /** All versions of a model, oldest first. */
     public List<String> versions(String model) {
         return store.versions(BundleFiles.requireSegment("model", model));

@@ -13,8 +13,9 @@ import java.util.Map;
 /**
  * Cold-start child (a fresh JVM, as Lambda starts one): builds {@link PredictHandler} with its
  * public no-arg constructor from the MLSERVE_* environment the parent sets (local backend, bundle
- * on local disk), answers one predict request, says so, then answers {@code warm} more (1 and 100
- * records alternately) and reports its phases and peak resident memory.
+ * on local disk), answers one predict request, says so, waits for the models' background check
+ * against transform, then answers {@code warm} more (1 and 100 records alternately) and reports
+ * its phases, fast-path status and peak resident memory.
  * Arguments: MODEL BUNDLE_DIR WARM_REQUESTS.
  */
 public final class ColdHandlerMain {
@@ -41,6 +42,9 @@ public final class ColdHandlerMain {
         long firstAt = ChildReport.sinceJvmStartMs();
         ChildReport.ready(out);
 
+        // the background check against transform (a snapshot-loaded model) is part of the
+        // serving process's memory: wait for it before the warm requests and the reading
+        Map<String, String> checks = handler.awaitModelChecks(java.time.Duration.ofMinutes(5));
         for (int i = 0; i < warm; i++) {
             check(handler.handleRequest(i % 2 == 0 ? one : hundred, null));
         }
@@ -49,6 +53,7 @@ public final class ColdHandlerMain {
         figures.put("initMs", (constructed - start) / 1_000_000);
         figures.put("firstRequestMs", (answered - constructed) / 1_000_000);
         figures.put("jvmToFirstAnswerMs", firstAt);
+        figures.put("fastPath", String.join("; ", checks.values()));
         ChildReport.finish(out, figures, warm);
         System.exit(0);
     }
