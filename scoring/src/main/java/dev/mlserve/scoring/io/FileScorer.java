@@ -107,7 +107,7 @@ public final class FileScorer {
         }
         try {
             return inOnePass(validated, scoring, input, format, run, writer, started);
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Spark's job failure (SparkException) is a checked exception Java does not see
             if (!RowScoring.isFault(e)) {
                 throw e;
             }
@@ -130,8 +130,8 @@ public final class FileScorer {
      * writing stage (accumulator updates of result tasks count once per partition); a second pass
      * over the input only when some row was rejected.
      */
-    private Manifest inOnePass(ValidatedInput validated, RowScoring scoring, String input, FileFormat format, RunInfo run,
-                               OutputWriter writer, Instant started) {
+    private Manifest inOnePass(ValidatedInput validated, RowScoring scoring, String input, FileFormat format,
+                               RunInfo run, OutputWriter writer, Instant started) {
         Dataset<Row> rows = validated.rows();
         long bytes = inputBytes(input);
         int partitions = rows.rdd().getNumPartitions();
