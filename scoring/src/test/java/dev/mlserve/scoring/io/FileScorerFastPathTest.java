@@ -188,6 +188,20 @@ class FileScorerFastPathTest {
                 .as("plain Spark fails the whole file on the unseen label").hasStackTraceContaining("StringIndexer");
     }
 
+    @Test
+    void score_csvWithColumnNamedLikeAnOutput_endsFailedManifestNamingIt() throws IOException {
+        FileScorer files = new FileScorer(spark,
+                fastPath(PipelineScorer.load(spark, ParityPipelines.bundle(Kind.ONE_HOT_LOGISTIC))));
+        Path input = dir.resolve("clash.csv");
+        Files.writeString(input, "plan,region,tenure,charges,calls,autopay,prediction\nbasic,north,3,20,2,false,1\n");
+
+        Manifest manifest = files.score(input.toString(), FileFormat.CSV, dir.resolve("out").toString(),
+                RunInfo.inline("test"));
+
+        assertThat(manifest.status()).isEqualTo(Manifest.FAILED);
+        assertThat(manifest.details()).extracting(v -> v.field()).containsExactly("prediction");
+    }
+
     private void assertSameFilesAsTransform(Kind kind, FileFormat format) throws IOException {
         PipelineScorer spark = PipelineScorer.load(this.spark, ParityPipelines.bundle(kind));
         FastPathScorer scorer = fastPath(spark);
