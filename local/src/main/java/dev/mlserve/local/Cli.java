@@ -14,6 +14,7 @@ import dev.mlserve.scoring.bundle.InputSchemas;
 import dev.mlserve.scoring.bundle.LocalBundleStore;
 import dev.mlserve.scoring.error.BadInputException;
 import dev.mlserve.scoring.error.ModelNotFoundException;
+import dev.mlserve.scoring.fast.FastPathScorer;
 import dev.mlserve.scoring.io.FileFormat;
 import dev.mlserve.scoring.io.FileScorer;
 import dev.mlserve.scoring.io.Manifest;
@@ -206,7 +207,7 @@ public final class Cli {
         }
         FileFormat format = f.has("--format") ? FileFormat.fromName(f.get("--format"))
                 : FileFormat.fromFileName(inputPath.getFileName().toString());
-        PipelineScorer scorer = PipelineScorer.load(spark.get(), LocalBundleStore.open(Path.of(dir)));
+        FastPathScorer scorer = FastPathScorer.load(spark.get(), LocalBundleStore.open(Path.of(dir)));
         Manifest manifest = new FileScorer(spark.get(), scorer).score(inputPath.toUri().toString(), format,
                 Path.of(output).toAbsolutePath().toUri().toString(), RunInfo.inline("local score command"));
         print(manifest);

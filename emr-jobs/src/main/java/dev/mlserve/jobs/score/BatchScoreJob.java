@@ -4,18 +4,30 @@ import dev.mlserve.jobs.JobSessions;
 import dev.mlserve.scoring.bundle.HadoopBundle;
 import dev.mlserve.scoring.bundle.HadoopBundleStore;
 import dev.mlserve.scoring.error.ModelNotFoundException;
+import dev.mlserve.scoring.fast.FastPathScorer;
+import dev.mlserve.scoring.fast.SampleRecords;
 import dev.mlserve.scoring.io.FileScorer;
 import dev.mlserve.scoring.io.Manifest;
 import dev.mlserve.scoring.io.RunInfo;
 import dev.mlserve.scoring.score.PipelineScorer;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The batch scoring job EMR Serverless runs: the same {@link FileScorer} as inline scoring, with
- * the bundle and the data read through Spark/Hadoop paths ({@code s3://} is EMRFS on EMR). Exit
+ * the bundle and the data read through Spark/Hadoop paths ({@code s3://} is EMRFS on EMR), scored
+ * through the bundle's fast path when it compiles and passes its self-check (on the bundle's
+ * samples.jsonl, read through Hadoop too, else synthetic samples), through transform otherwise. Exit
  * codes: 0 done, 2 bad arguments or an unusable input (FAILED manifest), 3 no such bundle; a
  * real fault ends the job with its exception.
  */
@@ -23,6 +35,7 @@ public final class BatchScoreJob {
     static final int EXIT_BAD_INPUT = 2;
     static final int EXIT_NO_BUNDLE = 3;
     private static final Logger LOG = LoggerFactory.getLogger(BatchScoreJob.class);
+    private static final long SAMPLE_SEED = 20261125L;
 
     private BatchScoreJob() {
     }
@@ -54,7 +67,7 @@ public final class BatchScoreJob {
     /** Resolves the bundle and scores the input into the output folder: the job without its session. */
     public static Manifest run(SparkSession spark, BatchScoreArgs args) {
         HadoopBundle bundle = resolve(spark.sparkContext().hadoopConfiguration(), args);
-        PipelineScorer scorer = PipelineScorer.load(spark, bundle);
+        FastPathScorer scorer = scorer(spark, bundle);
         String jobId = args.jobId() != null ? args.jobId() : spark.sparkContext().applicationId();
         LOG.info("batch scoring: jobId={} bundle={} input={} format={} output={}", jobId, bundle.uri(), args.input(),
                 args.format().extension(), args.output());
@@ -65,6 +78,29 @@ public final class BatchScoreJob {
                     manifest.error(), manifest.details());
         }
         return manifest;
+    }
+
+    /** The bundle's pipeline with its fast path checked on the bundle's samples, as FastPathScorer.load does. */
+    static FastPathScorer scorer(SparkSession spark, HadoopBundle bundle) {
+        PipelineScorer scorer = PipelineScorer.load(spark, bundle);
+        return FastPathScorer.create(scorer, samples(spark.sparkContext().hadoopConfiguration(), bundle, scorer));
+    }
+
+    private static List<Map<String, Object>> samples(Configuration conf, HadoopBundle bundle, PipelineScorer scorer) {
+        Path file = new Path(bundle.uri() + "/" + SampleRecords.FILE);
+        try {
+            FileSystem fs = file.getFileSystem(conf);
+            if (fs.isFile(file)) {
+                try (BufferedReader in = new BufferedReader(new InputStreamReader(fs.open(file),
+                        StandardCharsets.UTF_8))) {
+                    return SampleRecords.parse(in.lines().toList(), file.toString());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("unreadable {} (synthetic samples instead): {}", file, e.getMessage());
+        }
+        return SampleRecords.synthetic(scorer.metadata().inputSchema(), scorer.model(), SampleRecords.DEFAULT_COUNT,
+                SAMPLE_SEED);
     }
 
     static HadoopBundle resolve(Configuration conf, BatchScoreArgs args) {

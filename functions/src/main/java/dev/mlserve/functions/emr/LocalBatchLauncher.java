@@ -4,11 +4,11 @@ import dev.mlserve.functions.ports.BatchLauncher;
 import dev.mlserve.functions.store.LocalUris;
 import dev.mlserve.scoring.bundle.Bundle;
 import dev.mlserve.scoring.bundle.LocalBundleStore;
+import dev.mlserve.scoring.fast.FastPathScorer;
 import dev.mlserve.scoring.io.FileFormat;
 import dev.mlserve.scoring.io.FileScorer;
 import dev.mlserve.scoring.io.Manifest;
 import dev.mlserve.scoring.io.RunInfo;
-import dev.mlserve.scoring.score.PipelineScorer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -40,9 +40,9 @@ public final class LocalBatchLauncher implements BatchLauncher, AutoCloseable {
     private final ExecutorService worker;
     private final Map<String, String> runsByToken = new ConcurrentHashMap<>();
     private final Map<String, JobState> states = new ConcurrentHashMap<>();
-    private final Map<Path, PipelineScorer> scorers = new LinkedHashMap<>(CACHED_BUNDLES, 0.75f, true) {
+    private final Map<Path, FastPathScorer> scorers = new LinkedHashMap<>(CACHED_BUNDLES, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<Path, PipelineScorer> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<Path, FastPathScorer> eldest) {
             return size() > CACHED_BUNDLES;
         }
     };
@@ -125,14 +125,14 @@ public final class LocalBatchLauncher implements BatchLauncher, AutoCloseable {
         }
     }
 
-    private synchronized PipelineScorer scorer(String bundleUri) {
+    private synchronized FastPathScorer scorer(String bundleUri) {
         Path dir = LocalUris.toPath(bundleUri).toAbsolutePath().normalize();
-        PipelineScorer cached = scorers.get(dir);
+        FastPathScorer cached = scorers.get(dir);
         if (cached != null) {
             return cached;
         }
         Bundle bundle = LocalBundleStore.open(dir);
-        PipelineScorer scorer = PipelineScorer.load(spark.get(), bundle);
+        FastPathScorer scorer = FastPathScorer.load(spark.get(), bundle);
         scorers.put(dir, scorer);
         return scorer;
     }

@@ -1,11 +1,11 @@
 package dev.mlserve.functions.upload;
 
 import dev.mlserve.scoring.bundle.Bundle;
+import dev.mlserve.scoring.fast.FastPathScorer;
 import dev.mlserve.scoring.io.FileFormat;
 import dev.mlserve.scoring.io.FileScorer;
 import dev.mlserve.scoring.io.Manifest;
 import dev.mlserve.scoring.io.RunInfo;
-import dev.mlserve.scoring.score.PipelineScorer;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,16 +13,17 @@ import java.util.Objects;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * {@link FileScorer} on the container's SparkSession. Loaded pipelines are kept per bundle folder
- * (a new bundle version or a changed S3 bundle is a new folder), a few at most.
+ * {@link FileScorer} on the container's SparkSession, through the bundle's fast path when it has
+ * one (validation and scoring in one pass). Loaded pipelines are kept per bundle folder (a new
+ * bundle version or a changed S3 bundle is a new folder), a few at most.
  */
 final class SparkInlineScoring implements InlineScoring {
     private static final int CACHED_BUNDLES = 4;
 
     private final SparkSession spark;
-    private final Map<Path, PipelineScorer> scorers = new LinkedHashMap<>(CACHED_BUNDLES, 0.75f, true) {
+    private final Map<Path, FastPathScorer> scorers = new LinkedHashMap<>(CACHED_BUNDLES, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<Path, PipelineScorer> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<Path, FastPathScorer> eldest) {
             return size() > CACHED_BUNDLES;
         }
     };
@@ -38,7 +39,7 @@ final class SparkInlineScoring implements InlineScoring {
                 "file:" + output.toAbsolutePath(), run);
     }
 
-    private synchronized PipelineScorer scorer(Bundle bundle) {
-        return scorers.computeIfAbsent(bundle.directory(), dir -> PipelineScorer.load(spark, bundle));
+    private synchronized FastPathScorer scorer(Bundle bundle) {
+        return scorers.computeIfAbsent(bundle.directory(), dir -> FastPathScorer.load(spark, bundle));
     }
 }

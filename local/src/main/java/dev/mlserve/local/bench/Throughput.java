@@ -2,11 +2,11 @@ package dev.mlserve.local.bench;
 
 import dev.mlserve.jobs.train.ChurnDemoData;
 import dev.mlserve.scoring.bundle.Bundle;
+import dev.mlserve.scoring.fast.FastPathScorer;
 import dev.mlserve.scoring.io.FileFormat;
 import dev.mlserve.scoring.io.FileScorer;
 import dev.mlserve.scoring.io.Manifest;
 import dev.mlserve.scoring.io.RunInfo;
-import dev.mlserve.scoring.score.PipelineScorer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,8 +22,9 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Inline file scoring throughput: {@link FileScorer} (what the upload function runs: validation,
- * rejected rows, manifest) against plain Spark (typed CSV read, transform, CSV write of the same
+ * Inline file scoring throughput: {@link FileScorer} with the bundle's {@link FastPathScorer} (what
+ * the upload function runs: validation, scoring through the fast path when it is on, rejected
+ * rows, manifest) against plain Spark (typed CSV read, transform, CSV write of the same
  * columns) on one generated CSV, in this JVM and session, pipelines already loaded, each run once
  * on a small file first.
  */
@@ -41,7 +42,7 @@ final class Throughput {
     }
 
     Result measure(Bundle bundle, Path csv, Path warmupCsv, long rows) {
-        PipelineScorer scorer = PipelineScorer.load(spark, bundle);
+        FastPathScorer scorer = FastPathScorer.load(spark, bundle);
         PipelineModel model = PipelineModel.load(bundle.pipelineDirectory().toUri().toString());
         String name = bundle.metadata().name();
         fileScorer(scorer, warmupCsv, dir.resolve("out").resolve(name + "-warmup-scorer"), -1);
@@ -52,7 +53,7 @@ final class Throughput {
         return new Result(rows, rows / scorerS, rows / plainS);
     }
 
-    private void fileScorer(PipelineScorer scorer, Path csv, Path output, long expected) {
+    private void fileScorer(FastPathScorer scorer, Path csv, Path output, long expected) {
         Manifest manifest = new FileScorer(spark, scorer).score(csv.toUri().toString(), FileFormat.CSV,
                 output.toUri().toString(), RunInfo.inline("bench"));
         if (!manifest.succeeded() || expected >= 0 && manifest.rowsScored() != expected) {

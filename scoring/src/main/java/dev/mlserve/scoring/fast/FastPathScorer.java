@@ -322,4 +322,9 @@ public final class FastPathScorer implements Scorer {
     public Dataset<Row> transform(Dataset<Row> input) {
         return spark.transform(input);
     }
+
+    /** The compiled pipeline when the fast path is on (file scoring runs it in Spark tasks), else null. */
+    public FastPipeline fastPipeline() {
+        return fast;
+    }
 }

@@ -1,6 +1,7 @@
 package dev.mlserve.scoring.fast;
 
 import dev.mlserve.scoring.score.OutputValues;
+import java.io.Serializable;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,9 +10,12 @@ import java.util.Map;
 /**
  * A fitted pipeline compiled to row-level steps (see {@link FastPathCompiler}). A row is an array
  * of slots, one per column: the bundle's input fields first, in schema order, then every column a
- * stage adds. Evaluation builds no DataFrame and starts no Spark job.
+ * stage adds. Evaluation builds no DataFrame and starts no Spark job. Serializable: file scoring
+ * runs it inside Spark tasks.
  */
-public final class FastPipeline {
+public final class FastPipeline implements Serializable {
+    private static final long serialVersionUID = 1L;
+
     private final Map<String, Integer> slots;
     private final int inputCount;
     private final Step[] steps;
@@ -34,6 +38,11 @@ public final class FastPipeline {
         return slots.getOrDefault(column, -1);
     }
 
+    /** The slot of each column in an {@link #evaluate evaluated} row, in order; -1 for one it does not compute. */
+    public int[] slots(List<String> columns) {
+        return columns.stream().mapToInt(this::slot).toArray();
+    }
+
     /** True when every column is one this pipeline computes. */
     public boolean covers(List<String> columns) {
         for (String c : columns) {
@@ -48,9 +57,11 @@ public final class FastPipeline {
      * Runs every stage on one record.
      *
      * @param inputs the record's values in input-schema order, typed as RecordValidator converts them
+     * @return every slot of the row: the inputs, then the columns the stages add (Spark values:
+     *     Double, String, ml.linalg Vector, ...)
      * @throws Fallback when Spark would fail on this record; answer the request through transform
      */
-    Object[] evaluate(Object[] inputs) {
+    public Object[] evaluate(Object[] inputs) {
         if (inputs.length != inputCount) {
             throw new IllegalArgumentException("expected " + inputCount + " input values, got " + inputs.length);
         }

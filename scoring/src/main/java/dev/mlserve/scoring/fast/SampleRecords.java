@@ -49,13 +49,18 @@ public final class SampleRecords {
         if (!Files.isRegularFile(file)) {
             return Optional.empty();
         }
-        List<Map<String, Object>> records = new ArrayList<>();
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
+        return Optional.of(parse(lines, file.toString()));
+    }
+
+    /** The records of a samples.jsonl read elsewhere (through Hadoop paths, say); {@code where} names it in errors. */
+    public static List<Map<String, Object>> parse(List<String> lines, String where) {
+        List<Map<String, Object>> records = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
             if (lines.get(i).isBlank()) {
                 continue;
@@ -64,10 +69,10 @@ public final class SampleRecords {
                 records.add(Json.MAPPER.readValue(lines.get(i), RECORD));
             } catch (IOException e) {
                 // The message would quote the record: name the line only.
-                throw new IllegalArgumentException(file + " line " + (i + 1) + " is not a JSON object");
+                throw new IllegalArgumentException(where + " line " + (i + 1) + " is not a JSON object");
             }
         }
-        return Optional.of(records);
+        return records;
     }
 
     /**

@@ -1,21 +1,32 @@
 package dev.mlserve.scoring.io;
 
+import dev.mlserve.scoring.bundle.FieldSpec;
 import dev.mlserve.scoring.error.BadInputException;
 import dev.mlserve.scoring.error.Violation;
+import dev.mlserve.scoring.fast.FastPathScorer;
+import dev.mlserve.scoring.fast.FastPipeline;
 import dev.mlserve.scoring.score.PipelineScorer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.BooleanType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.NumericType;
+import org.apache.spark.sql.types.StringType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * Batch file scoring, shared by the CLI, the upload Lambda and the EMR job: reads a file (or a
  * folder of part files) through Hadoop paths, validates every row, scores the valid ones, and
  * writes {@code scored/}, {@code rejected.jsonl} and, last, {@code _manifest.json} under the output
- * folder. A re-run replaces the previous result: the old manifest goes first.
+ * folder. A re-run replaces the previous result: the old manifest goes first. Scoring is the fast
+ * path's, in the validation pass, when the scorer has one for the bundle's outputs (a row it cannot
+ * score, where Spark would fail the file, is rejected); Spark's transform otherwise.
  */
 public final class FileScorer {
     /** Spark setting: input bytes per output file, e.g. {@code 256m}. */
@@ -35,10 +48,32 @@ public final class FileScorer {
 
     private final SparkSession spark;
     private final PipelineScorer scorer;
+    private final FastPipeline fast;
 
+    /** Scores through Spark's {@code transform}. */
     public FileScorer(SparkSession spark, PipelineScorer scorer) {
+        this(spark, scorer, null);
+    }
+
+    /**
+     * Scores through the scorer's fast path when it is on and makes the bundle's default outputs:
+     * validation and scoring in one pass over the rows, no DataFrame transform; through Spark's
+     * {@code transform} otherwise.
+     */
+    public FileScorer(SparkSession spark, FastPathScorer scorer) {
+        this(spark, scorer.pipelineScorer(), scorer.fastPipeline() != null
+                && scorer.fastPipeline().covers(scorer.defaultOutputs()) ? scorer.fastPipeline() : null);
+    }
+
+    private FileScorer(SparkSession spark, PipelineScorer scorer, FastPipeline fast) {
         this.spark = spark;
         this.scorer = scorer;
+        this.fast = fast;
+    }
+
+    /** True when files are scored by the fast path in the validation pass. */
+    public boolean usesFastPath() {
+        return fast != null;
     }
 
     /**
@@ -56,10 +91,10 @@ public final class FileScorer {
         Instant started = Instant.now();
         OutputWriter writer = new OutputWriter(spark, new Path(output));
         writer.clear();
+        RowScoring scoring = fast == null ? null : rowScoring();
         ValidatedInput validated;
         try {
-            validated = new InputReader(spark, scorer.metadata()).read(input, format);
-            rejectClashes(validated.columns());
+            validated = read(input, format, scoring);
         } catch (BadInputException e) {
             Manifest failed = manifest(Manifest.FAILED, input, format, run, writer, 0, 0, started, e.getMessage(),
                     e.violations());
@@ -67,6 +102,55 @@ public final class FileScorer {
             LOG.warn("file refused: input={} reason={}", input, e.getMessage());
             return failed;
         }
+        if (scoring == null) {
+            return throughTransform(validated, input, format, run, writer, started);
+        }
+        try {
+            return inOnePass(validated, scoring, input, format, run, writer, started);
+        } catch (Exception e) { // Spark's job failure (SparkException) is a checked exception Java does not see
+            if (!RowScoring.isFault(e)) {
+                throw e;
+            }
+            // A bug of the fast path, not of the file: Spark's transform scores it instead.
+            LOG.warn("fast path failed in file scoring, scoring through transform: input={} model={} error={}",
+                    input, scorer.metadata().name(), e.toString());
+            writer.clear();
+            return throughTransform(read(input, format, null), input, format, run, writer, started);
+        }
+    }
+
+    private ValidatedInput read(String input, FileFormat format, RowScoring scoring) {
+        ValidatedInput validated = new InputReader(spark, scorer.metadata()).read(input, format, scoring);
+        rejectClashes(validated.columns());
+        return validated;
+    }
+
+    /**
+     * The fast path: rows validated and scored in one pass, written as they come; counted in the
+     * writing stage (accumulator updates of result tasks count once per partition); a second pass
+     * over the input only when some row was rejected.
+     */
+    private Manifest inOnePass(ValidatedInput validated, RowScoring scoring, String input, FileFormat format,
+                               RunInfo run, OutputWriter writer, Instant started) {
+        Dataset<Row> rows = validated.rows();
+        long bytes = inputBytes(input);
+        int partitions = rows.rdd().getNumPartitions();
+        OutputLayout layout = OutputLayout.plan(bytes, partitions, targetFileBytes());
+        List<String> outputs = scorer.defaultOutputs();
+        RowCounts counts = new RowCounts(spark.sparkContext());
+        Column[] selection = selection(validated, scoring.outputs());
+        writer.writeScored(rows, format, outputs, layout, written -> written.filter(counts.keepValid())
+                .select(selection));
+        long rowsIn = counts.rows();
+        long rejected = counts.rejected();
+        writer.writeRejected(rows.filter(functions.col(ValidatedInput.ERRORS).isNotNull()), rejected,
+                OutputLayout.single(bytes, partitions));
+        return finish(input, format, run, writer, started, rowsIn, rejected, bytes, partitions, layout, "fast");
+    }
+
+    /** Spark's transform over the valid rows, which are kept (persisted) for the counts and rejected rows. */
+    private Manifest throughTransform(ValidatedInput validated, String input, FileFormat format, RunInfo run,
+                                      OutputWriter writer, Instant started) {
         Dataset<Row> rows = validated.rows().persist(StorageLevel.MEMORY_AND_DISK());
         try {
             Row counts = rows.agg(functions.count(functions.lit(1)), functions.count(functions.col(ValidatedInput.ERRORS)))
@@ -82,16 +166,42 @@ public final class FileScorer {
             writer.writeScored(scored, format, outputs, layout);
             writer.writeRejected(rows.filter(functions.col(ValidatedInput.ERRORS).isNotNull()), rejected,
                     OutputLayout.single(bytes, partitions));
-            Manifest manifest = manifest(Manifest.SUCCEEDED, input, format, run, writer, rowsIn, rejected, started,
-                    null, null);
-            writer.writeManifest(manifest);
-            LOG.info("file scored: input={} model={} version={} rowsIn={} scored={} rejected={} route={} bytes={}"
-                    + " partitions={} files={} layout={} ms={}", input, manifest.model(), manifest.version(), rowsIn,
-                    rowsIn - rejected, rejected, run.route(), bytes, partitions, layout.files(), layout.mode(),
-                    manifest.durationMs());
-            return manifest;
+            return finish(input, format, run, writer, started, rowsIn, rejected, bytes, partitions, layout,
+                    "transform");
         } finally {
             rows.unpersist();
+        }
+    }
+
+    private Manifest finish(String input, FileFormat format, RunInfo run, OutputWriter writer, Instant started,
+                            long rowsIn, long rejected, long bytes, int partitions, OutputLayout layout, String path) {
+        Manifest manifest = manifest(Manifest.SUCCEEDED, input, format, run, writer, rowsIn, rejected, started,
+                null, null);
+        writer.writeManifest(manifest);
+        LOG.info("file scored: input={} model={} version={} rowsIn={} scored={} rejected={} route={} path={} bytes={}"
+                + " partitions={} files={} layout={} ms={}", input, manifest.model(), manifest.version(), rowsIn,
+                rowsIn - rejected, rejected, run.route(), path, bytes, partitions, layout.files(), layout.mode(),
+                manifest.durationMs());
+        return manifest;
+    }
+
+    /**
+     * The fast path with the output columns typed exactly as transform types them (read from the
+     * schema transform gives an empty frame: no job); null, so transform scores, if that fails.
+     */
+    private RowScoring rowScoring() {
+        StructType fields = new StructType();
+        for (FieldSpec f : scorer.metadata().inputSchema()) {
+            fields = fields.add(f.name(), f.type().sparkType(), true);
+        }
+        Column[] outputs = scorer.defaultOutputs().stream().map(c -> functions.col(quote(c))).toArray(Column[]::new);
+        try {
+            StructType types = scorer.transform(spark.createDataFrame(List.of(), fields)).select(outputs).schema();
+            return new RowScoring(fast, types);
+        } catch (RuntimeException e) {
+            LOG.info("file scoring through transform: model={} output types unknown: {}", scorer.metadata().name(),
+                    e.toString());
+            return null;
         }
     }
 
@@ -103,6 +213,37 @@ public final class FileScorer {
         }
         outputs.forEach(c -> columns.add(functions.col(quote(c))));
         return columns.toArray(Column[]::new);
+    }
+
+    /**
+     * The fast path's columns as transform's: the output columns' ML attributes (metadata) and
+     * non-nullable types, which the validation pass cannot carry, are put back after the filter
+     * that drops rejected rows (a non-null default that no kept row uses gives a non-nullable
+     * column). Vectors have become arrays, as from transform.
+     */
+    private Column[] selection(ValidatedInput validated, StructType outputs) {
+        List<Column> columns = new ArrayList<>(Arrays.asList(selection(validated, List.<String>of())));
+        for (StructField f : outputs.fields()) {
+            Column c = functions.col(quote(f.name()));
+            if (f.dataType() instanceof VectorUDT) {
+                columns.add(c);
+                continue;
+            }
+            Object zero = f.nullable() ? null : zero(f.dataType());
+            columns.add((zero == null ? c : functions.coalesce(c, functions.lit(zero).cast(f.dataType())))
+                    .as(f.name(), f.metadata()));
+        }
+        return columns.toArray(Column[]::new);
+    }
+
+    private static Object zero(DataType type) {
+        if (type instanceof NumericType) {
+            return 0;
+        }
+        if (type instanceof BooleanType) {
+            return false;
+        }
+        return type instanceof StringType ? "" : null;
     }
 
     private static String quote(String column) {

@@ -13,6 +13,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -27,7 +28,9 @@ import org.apache.spark.sql.types.StructType;
 /**
  * Reads CSV (header row), JSON Lines or Parquet and validates every row with the same
  * {@link RecordValidator} the API uses. Bad rows are kept, marked with their reasons; file-level
- * problems (no header, a required column absent) are a {@link BadInputException}.
+ * problems (no header, a required column absent) are a {@link BadInputException}. Given a
+ * {@link RowScoring}, the same pass also scores each valid row (a row the fast path cannot score
+ * is rejected with the reason).
  */
 public final class InputReader {
     static final String CORRUPT = "_corrupt_record";
@@ -41,14 +44,19 @@ public final class InputReader {
     }
 
     public ValidatedInput read(String path, FileFormat format) {
+        return read(path, format, null);
+    }
+
+    /** @param scoring scores valid rows in the validation pass; null to validate only */
+    ValidatedInput read(String path, FileFormat format, RowScoring scoring) {
         return switch (format) {
-            case CSV -> readCsv(path);
-            case JSONL -> readJsonLines(path);
-            case PARQUET -> readParquet(path);
+            case CSV -> readCsv(path, scoring);
+            case JSONL -> readJsonLines(path, scoring);
+            case PARQUET -> readParquet(path, scoring);
         };
     }
 
-    private ValidatedInput readCsv(String path) {
+    private ValidatedInput readCsv(String path, RowScoring scoring) {
         String[] header = spark.read().option("header", "true").csv(path).columns();
         if (header.length == 0) {
             throw new BadInputException("the CSV file is empty or has no header row",
@@ -66,28 +74,39 @@ public final class InputReader {
                 .option("columnNameOfCorruptRecord", CORRUPT)
                 .schema(raw.add(CORRUPT, DataTypes.StringType, true))
                 .csv(path);
-        return validate(rows, input, RecordValidator.Mode.TEXT, FileFormat.CSV);
+        return validate(rows, input, RecordValidator.Mode.TEXT, FileFormat.CSV, scoring);
     }
 
-    private ValidatedInput readJsonLines(String path) {
+    private ValidatedInput readJsonLines(String path, RowScoring scoring) {
         Dataset<Row> lines = spark.read().text(path).filter(functions.trim(functions.col("value")).notEqual(""));
         StructType input = new StructType();
         for (FieldSpec f : metadata.inputSchema()) {
             input = input.add(f.name(), f.type().sparkType(), true);
         }
-        StructType out = input.add(ValidatedInput.ERRORS, DataTypes.StringType, true)
-                .add(ValidatedInput.SOURCE, DataTypes.StringType, true);
+        StructType out = withOutputs(input.add(ValidatedInput.ERRORS, DataTypes.StringType, true)
+                .add(ValidatedInput.SOURCE, DataTypes.StringType, true), scoring);
         Dataset<Row> validated = lines.mapPartitions(
                 new ValidateJsonLines(new RecordValidator(metadata.inputSchema(), RecordValidator.Mode.JSON, true),
-                        metadata.inputSchema().size()),
+                        metadata.inputSchema().size(), scoring, out.size()),
                 Encoders.row(out));
-        return new ValidatedInput(validated, Arrays.asList(input.fieldNames()), FileFormat.JSONL);
+        return new ValidatedInput(validated, Arrays.asList(input.fieldNames()), FileFormat.JSONL, outputs(scoring));
     }
 
-    private ValidatedInput readParquet(String path) {
+    private ValidatedInput readParquet(String path, RowScoring scoring) {
         Dataset<Row> rows = spark.read().parquet(path);
         requireColumns(Arrays.asList(rows.columns()));
-        return validate(rows, rows.schema(), RecordValidator.Mode.JSON, FileFormat.PARQUET);
+        return validate(rows, rows.schema(), RecordValidator.Mode.JSON, FileFormat.PARQUET, scoring);
+    }
+
+    /** The output columns appended after the internal ones, when rows are scored in this pass. */
+    private static StructType withOutputs(StructType validated, RowScoring scoring) {
+        return scoring == null ? validated : new StructType(
+                Stream.concat(Arrays.stream(validated.fields()), Arrays.stream(scoring.encoded().fields()))
+                        .toArray(StructField[]::new));
+    }
+
+    private static List<String> outputs(RowScoring scoring) {
+        return scoring == null ? List.of() : List.of(scoring.outputs().fieldNames());
     }
 
     /** A required bundle field absent from the file's columns fails the whole file, with its name. */
@@ -104,7 +123,8 @@ public final class InputReader {
     }
 
     /** CSV and Parquet: typed bundle fields in place, other columns as they are, absent fields appended. */
-    private ValidatedInput validate(Dataset<Row> rows, StructType input, RecordValidator.Mode mode, FileFormat format) {
+    private ValidatedInput validate(Dataset<Row> rows, StructType input, RecordValidator.Mode mode, FileFormat format,
+                                    RowScoring scoring) {
         Map<String, FieldSpec> fields = new LinkedHashMap<>();
         metadata.inputSchema().forEach(f -> fields.put(f.name(), f));
         StructType out = new StructType();
@@ -120,14 +140,14 @@ public final class InputReader {
                 columns.add(f.name());
             }
         }
-        out = out.add(ValidatedInput.ERRORS, DataTypes.StringType, true)
-                .add(ValidatedInput.SOURCE, DataTypes.StringType, true);
+        out = withOutputs(out.add(ValidatedInput.ERRORS, DataTypes.StringType, true)
+                .add(ValidatedInput.SOURCE, DataTypes.StringType, true), scoring);
         Dataset<Row> validated = rows.mapPartitions(
                 new ValidateColumns(new RecordValidator(metadata.inputSchema(), mode, true), input.fieldNames(),
                         columns.toArray(String[]::new), typedIndexes(columns),
-                        rows.schema().getFieldIndex(CORRUPT).isDefined()),
+                        rows.schema().getFieldIndex(CORRUPT).isDefined(), scoring, out.size()),
                 Encoders.row(out));
-        return new ValidatedInput(validated, columns, format);
+        return new ValidatedInput(validated, columns, format, outputs(scoring));
     }
 
     /** For each output column, its index among the bundle fields (the validator's output), or -1. */
@@ -162,14 +182,18 @@ public final class InputReader {
         private final String[] outColumns;
         private final int[] typedIndex;
         private final boolean hasCorrupt;
+        private final RowScoring scoring;
+        private final int width;
 
         ValidateColumns(RecordValidator validator, String[] inputColumns, String[] outColumns, int[] typedIndex,
-                        boolean hasCorrupt) {
+                        boolean hasCorrupt, RowScoring scoring, int width) {
             this.validator = validator;
             this.inputColumns = inputColumns;
             this.outColumns = outColumns;
             this.typedIndex = typedIndex;
             this.hasCorrupt = hasCorrupt;
+            this.scoring = scoring;
+            this.width = width;
         }
 
         @Override
@@ -198,10 +222,16 @@ public final class InputReader {
                     } else {
                         typed = validator.convert(0, record, violations);
                     }
-                    Object[] values = new Object[outColumns.length + 2];
+                    Object[] values = new Object[width];
                     for (int i = 0; i < outColumns.length; i++) {
                         int field = typedIndex[i];
                         values[i] = field >= 0 ? (typed == null ? null : typed[field]) : record.get(outColumns[i]);
+                    }
+                    if (violations.isEmpty() && scoring != null) {
+                        String refused = scoring.score(typed, values, outColumns.length + 2);
+                        if (refused != null) {
+                            violations.add(new Violation(0, null, refused));
+                        }
                     }
                     if (!violations.isEmpty()) {
                         values[outColumns.length] = errorsJson(violations);
@@ -217,10 +247,14 @@ public final class InputReader {
     private static final class ValidateJsonLines implements MapPartitionsFunction<Row, Row> {
         private final RecordValidator validator;
         private final int fieldCount;
+        private final RowScoring scoring;
+        private final int width;
 
-        ValidateJsonLines(RecordValidator validator, int fieldCount) {
+        ValidateJsonLines(RecordValidator validator, int fieldCount, RowScoring scoring, int width) {
             this.validator = validator;
             this.fieldCount = fieldCount;
+            this.scoring = scoring;
+            this.width = width;
         }
 
         @Override
@@ -237,7 +271,7 @@ public final class InputReader {
                 public Row next() {
                     String line = lines.next().getString(0);
                     violations.clear();
-                    Object[] values = new Object[fieldCount + 2];
+                    Object[] values = new Object[width];
                     Object record;
                     try {
                         record = Json.MAPPER.readValue(line, Object.class);
@@ -251,6 +285,11 @@ public final class InputReader {
                     Object[] typed = validator.convertAny(0, record, violations);
                     if (typed != null) {
                         System.arraycopy(typed, 0, values, 0, fieldCount);
+                        String refused = scoring == null ? null : scoring.score(typed, values, fieldCount + 2);
+                        if (refused != null) {
+                            violations.add(new Violation(0, null, refused));
+                            values[fieldCount] = errorsJson(violations);
+                        }
                     } else {
                         values[fieldCount] = errorsJson(violations);
                     }

@@ -10,6 +10,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -64,14 +65,23 @@ final class OutputWriter {
     }
 
     void writeScored(Dataset<Row> scored, FileFormat format, List<String> outputs, OutputLayout layout) {
+        writeScored(scored, format, outputs, layout, UnaryOperator.identity());
+    }
+
+    /**
+     * @param inFinalStage applied right after the layout, in the stage that writes (a shuffle of
+     *     the layout comes before it): where rows can be counted exactly once and dropped; vectors
+     *     become arrays after it
+     */
+    void writeScored(Dataset<Row> scored, FileFormat format, List<String> outputs, OutputLayout layout,
+                     UnaryOperator<Dataset<Row>> inFinalStage) {
         String target = new Path(root, SCORED).toString();
-        Dataset<Row> plain = vectorsToArrays(scored, outputs);
+        Dataset<Row> plain = vectorsToArrays(inFinalStage.apply(layout.apply(scored)), outputs);
         switch (format) {
-            case CSV -> layout.apply(nestedToJson(plain)).write().mode(SaveMode.Overwrite)
-                    .option("header", "true").csv(target);
-            case PARQUET -> layout.apply(plain).write().mode(SaveMode.Overwrite).parquet(target);
+            case CSV -> nestedToJson(plain).write().mode(SaveMode.Overwrite).option("header", "true").csv(target);
+            case PARQUET -> plain.write().mode(SaveMode.Overwrite).parquet(target);
             case JSONL -> {
-                layout.apply(plain.mapPartitions(new MergeIntoSource(outputs, plain.schema()), Encoders.STRING()))
+                plain.mapPartitions(new MergeIntoSource(outputs, plain.schema()), Encoders.STRING())
                         .write().mode(SaveMode.Overwrite).text(target);
                 renameParts(new Path(target), ".txt", ".jsonl");
             }

@@ -107,6 +107,11 @@ public final class PipelineScorer implements Scorer {
         return () -> spark;
     }
 
+    /**
+     * The pipeline's stage objects (what the fast path compiles). Run it through {@link #transform}
+     * or {@link #predict}, not {@code model().transform}: a pipeline read from a snapshot gets its
+     * DataFrame-valued fields back when {@link #session()} is first called.
+     */
     public PipelineModel model() {
         return model;
     }
