@@ -27,7 +27,9 @@ class TrainJobSamplesTest {
 
         assertThat(samples).hasSize(SampleRecords.DEFAULT_COUNT);
         assertThat(scorer.fastPathEnabled()).as(scorer.fastPathStatus()).isTrue();
-        assertThat(scorer.fastPathStatus()).isEqualTo("on: self-check identical on 200 records");
+        assertThat(bundle.directory().resolve(dev.mlserve.scoring.fast.PipelineSnapshot.FILE)).isRegularFile();
+        assertThat(scorer.awaitVerification(java.time.Duration.ofMinutes(2)))
+                .isEqualTo("on: self-check identical on 200 records (recorded and live)");
         List<Map<String, Object>> synthetic = SampleRecords.synthetic(bundle.metadata().inputSchema(), scorer.model(),
                 3000, 77);
         List<String> columns = scorer.availableOutputs();
