@@ -7,12 +7,15 @@ import dev.mlserve.scoring.error.BadInputException;
 import dev.mlserve.scoring.error.Violation;
 import dev.mlserve.scoring.json.Json;
 import dev.mlserve.scoring.schema.RecordValidator;
+import java.util.AbstractMap;
+import java.util.AbstractSet;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
@@ -198,6 +201,10 @@ public final class InputReader {
 
         @Override
         public Iterator<Row> call(Iterator<Row> rows) {
+            Map<String, Integer> index = new LinkedHashMap<>(inputColumns.length * 2);
+            for (int i = 0; i < inputColumns.length; i++) {
+                index.put(inputColumns[i], i);
+            }
             return new Iterator<>() {
                 private final List<Violation> violations = new ArrayList<>();
 
@@ -209,10 +216,7 @@ public final class InputReader {
                 @Override
                 public Row next() {
                     Row row = rows.next();
-                    Map<String, Object> record = new LinkedHashMap<>();
-                    for (int i = 0; i < inputColumns.length; i++) {
-                        record.put(inputColumns[i], row.get(i));
-                    }
+                    Map<String, Object> record = new RowRecord(index, row);
                     violations.clear();
                     String corrupt = hasCorrupt ? row.getString(inputColumns.length) : null;
                     Object[] typed = null;
@@ -238,6 +242,64 @@ public final class InputReader {
                         values[outColumns.length + 1] = corrupt != null ? toJson(corrupt) : toJson(record);
                     }
                     return RowFactory.create(values);
+                }
+            };
+        }
+    }
+
+    /**
+     * A row's columns as a read-only map by name, without copying them into a new map per row
+     * (the validator reads each bundle field once). Same contents and order as a LinkedHashMap
+     * filled column by column: a repeated header name keeps its first position and last value.
+     */
+    private static final class RowRecord extends AbstractMap<String, Object> {
+        private final Map<String, Integer> index;
+        private final Row row;
+
+        RowRecord(Map<String, Integer> index, Row row) {
+            this.index = index;
+            this.row = row;
+        }
+
+        @Override
+        public Object get(Object key) {
+            Integer i = index.get(key);
+            return i == null ? null : row.get(i);
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return index.containsKey(key);
+        }
+
+        @Override
+        public int size() {
+            return index.size();
+        }
+
+        @Override
+        public Set<Entry<String, Object>> entrySet() {
+            return new AbstractSet<>() {
+                @Override
+                public Iterator<Entry<String, Object>> iterator() {
+                    Iterator<Entry<String, Integer>> columns = index.entrySet().iterator();
+                    return new Iterator<>() {
+                        @Override
+                        public boolean hasNext() {
+                            return columns.hasNext();
+                        }
+
+                        @Override
+                        public Entry<String, Object> next() {
+                            Entry<String, Integer> c = columns.next();
+                            return new SimpleImmutableEntry<>(c.getKey(), row.get(c.getValue()));
+                        }
+                    };
+                }
+
+                @Override
+                public int size() {
+                    return index.size();
                 }
             };
         }

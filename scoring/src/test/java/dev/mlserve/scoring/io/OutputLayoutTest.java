@@ -15,8 +15,8 @@ class OutputLayoutTest {
     }
 
     @Test
-    void plan_smallInputInSeveralPartitions_coalescesToOneFileWithoutShuffle() {
-        assertThat(OutputLayout.plan(10 * MIB, 3, TARGET)).isEqualTo(new OutputLayout(1, Mode.COALESCE));
+    void plan_smallInputInSeveralPartitions_isOneFileThroughAShuffleSoScoringUsesEveryCore() {
+        assertThat(OutputLayout.plan(10 * MIB, 3, TARGET)).isEqualTo(new OutputLayout(1, Mode.REPARTITION));
     }
 
     @Test
