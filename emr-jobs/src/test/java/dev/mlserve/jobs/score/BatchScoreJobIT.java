@@ -17,7 +17,6 @@ import dev.mlserve.scoring.testing.TestSpark;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -286,16 +285,7 @@ class BatchScoreJobIT {
     /** A copy of a trained bundle as {@code root/m/<version>}, its bundle.json saying so. */
     private static void copyBundle(Bundle bundle, Path root, String version) throws IOException {
         Path target = root.resolve("m").resolve(version);
-        try (Stream<Path> paths = Files.walk(bundle.directory())) {
-            for (Path p : (Iterable<Path>) paths::iterator) {
-                Path dest = target.resolve(bundle.directory().relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(dest);
-                } else {
-                    Files.copy(p, dest, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
+        dev.mlserve.scoring.testing.Trees.copy(bundle.directory(), target);
         BundleMetadata m = bundle.metadata();
         BundleFiles.writeMetadata(target, new BundleMetadata("m", version, m.sparkVersion(), m.createdAt(),
                 m.inputSchema(), m.outputs(), m.metrics()));

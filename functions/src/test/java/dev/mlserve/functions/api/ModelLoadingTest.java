@@ -7,11 +7,10 @@ import dev.mlserve.scoring.bundle.LocalBundleStore;
 import dev.mlserve.scoring.fast.FastPathScorer;
 import dev.mlserve.scoring.fast.PipelineSnapshot;
 import dev.mlserve.scoring.testing.Parity;
-import java.io.IOException;
+import dev.mlserve.scoring.testing.Trees;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.stream.Stream;
 import dev.mlserve.scoring.score.Scorer;
 import dev.mlserve.scoring.testing.TestSpark;
 import java.util.List;
@@ -48,25 +47,12 @@ class ModelLoadingTest {
         assertThat(fromSnapshot.awaitVerification(Duration.ofMinutes(2))).endsWith("(recorded and live)");
 
         Path copy = Files.createTempDirectory("mlserve-no-snapshot").resolve("churn");
-        copyTree(bundle.directory(), copy);
+        Trees.copy(bundle.directory(), copy);
         Files.delete(copy.resolve(PipelineSnapshot.FILE));
         FastPathScorer loaded = (FastPathScorer) ModelLoading.load(() -> spark, new Bundle(bundle.metadata(), copy));
         assertThat(loaded.fastPathStatus()).startsWith("on: self-check identical on ").doesNotContain("recorded");
         List<Map<String, Object>> records = List.of(Map.of("plan", "basic", "region", "north", "tenure", 2.0,
                 "charges", 31.5, "calls", 4, "autopay", false));
         assertThat(Parity.exact(fromSnapshot.predict(records, null))).isEqualTo(Parity.exact(loaded.predict(records, null)));
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> paths = Files.walk(from)) {
-            for (Path p : (Iterable<Path>) paths::iterator) {
-                Path dest = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(dest);
-                } else {
-                    Files.copy(p, dest);
-                }
-            }
-        }
     }
 }

@@ -10,6 +10,7 @@ import dev.mlserve.scoring.testing.Parity;
 import dev.mlserve.scoring.testing.ParityPipelines;
 import dev.mlserve.scoring.testing.ParityPipelines.Kind;
 import dev.mlserve.scoring.testing.TestSpark;
+import dev.mlserve.scoring.testing.Trees;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.ObjectOutputStream;
@@ -172,16 +173,7 @@ class PipelineSnapshotTest {
 
     private Bundle copy(Bundle bundle, String version) throws IOException {
         Path target = root.resolve(bundle.metadata().name()).resolve(version);
-        try (Stream<Path> paths = Files.walk(bundle.directory())) {
-            for (Path p : (Iterable<Path>) paths::iterator) {
-                Path dest = target.resolve(bundle.directory().relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(dest);
-                } else {
-                    Files.copy(p, dest);
-                }
-            }
-        }
+        Trees.copy(bundle.directory(), target);
         return new Bundle(bundle.metadata(), target);
     }
 
