@@ -2,7 +2,6 @@ package dev.mlserve.scoring.fast;
 
 import dev.mlserve.scoring.bundle.Bundle;
 import dev.mlserve.scoring.bundle.BundleMetadata;
-import dev.mlserve.scoring.schema.RecordValidator;
 import dev.mlserve.scoring.score.PipelineScorer;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -25,10 +24,13 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.Transformer;
@@ -168,7 +170,7 @@ public final class PipelineSnapshot {
                 header.writeUTF(digest(pipeline));
                 header.flush();
                 List<FrameRef> frames = new ArrayList<>();
-                java.util.Set<Object> held = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+                Set<Object> held = Collections.newSetFromMap(new IdentityHashMap<>());
                 collectFrames(model, frames, held);
                 ObjectOutputStream out = new FrameReplacingOutput(raw, held);
                 out.writeObject(model);
@@ -307,7 +309,7 @@ public final class PipelineSnapshot {
     }
 
     /** Every DataFrame-valued field of the pipeline's stages (nested pipelines included), as rows. */
-    private static void collectFrames(PipelineModel model, List<FrameRef> frames, java.util.Set<Object> held)
+    private static void collectFrames(PipelineModel model, List<FrameRef> frames, Set<Object> held)
             throws NotSerializableException {
         for (Transformer stage : model.stages()) {
             if (stage instanceof PipelineModel nested) {
@@ -384,9 +386,9 @@ public final class PipelineSnapshot {
 
     /** Writes the pipeline with its stages' DataFrames left out (they travel as {@link FrameRef}s). */
     private static final class FrameReplacingOutput extends ObjectOutputStream {
-        private final java.util.Set<Object> held;
+        private final Set<Object> held;
 
-        FrameReplacingOutput(OutputStream out, java.util.Set<Object> held) throws IOException {
+        FrameReplacingOutput(OutputStream out, Set<Object> held) throws IOException {
             super(out);
             this.held = held;
             enableReplaceObject(true);
