@@ -14,10 +14,13 @@ import dev.mlserve.functions.wiring.Adapters;
 import dev.mlserve.scoring.api.Responses;
 import dev.mlserve.scoring.error.BadInputException;
 import dev.mlserve.scoring.error.ModelNotFoundException;
+import dev.mlserve.scoring.fast.FastPathScorer;
+import dev.mlserve.scoring.score.Scorer;
 import dev.mlserve.scoring.spark.SparkSessions;
 import dev.mlserve.scoring.spark.SparkSettings;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -96,11 +99,11 @@ public final class PredictHandler implements RequestHandler<APIGatewayProxyReque
      *
      * @return each loaded model's fast-path status, by "model/version"
      */
-    public Map<String, String> awaitModelChecks(java.time.Duration timeout) {
-        Map<String, String> statuses = new java.util.LinkedHashMap<>();
-        for (dev.mlserve.scoring.score.Scorer scorer : service.models().loaded()) {
+    public Map<String, String> awaitModelChecks(Duration timeout) {
+        Map<String, String> statuses = new LinkedHashMap<>();
+        for (Scorer scorer : service.models().loaded()) {
             String key = scorer.metadata().name() + "/" + scorer.metadata().version();
-            statuses.put(key, scorer instanceof dev.mlserve.scoring.fast.FastPathScorer fast
+            statuses.put(key, scorer instanceof FastPathScorer fast
                     ? fast.awaitVerification(timeout) : "fast path not used");
         }
         return statuses;

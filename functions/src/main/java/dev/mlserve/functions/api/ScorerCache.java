@@ -109,7 +109,7 @@ public final class ScorerCache {
 
     /** The scorers loaded so far (not those only fetched). */
     public synchronized List<Scorer> loaded() {
-        return entries.values().stream().map(e -> e.scorer).filter(java.util.Objects::nonNull).toList();
+        return entries.values().stream().map(e -> e.scorer).filter(Objects::nonNull).toList();
     }
 
     /** All versions of a model, oldest first. */

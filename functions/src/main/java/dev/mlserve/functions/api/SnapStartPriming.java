@@ -8,6 +8,7 @@ import dev.mlserve.scoring.json.Json;
 import dev.mlserve.scoring.score.PipelineScorer;
 import dev.mlserve.scoring.fast.FastPathScorer;
 import dev.mlserve.scoring.score.Scorer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -47,7 +48,7 @@ public final class SnapStartPriming implements Resource {
     static final int PRIMING_REQUESTS = 50;
     static final int BATCH_RECORDS = 100;
     /** How long priming waits for a snapshot-loaded model's background check against transform. */
-    static final java.time.Duration VERIFY_TIMEOUT = java.time.Duration.ofMinutes(5);
+    static final Duration VERIFY_TIMEOUT = Duration.ofMinutes(5);
     private static final Logger LOG = LoggerFactory.getLogger(SnapStartPriming.class);
 
     private final PredictHandler handler;

@@ -14,6 +14,7 @@ import dev.mlserve.scoring.bundle.BundleStore;
 import dev.mlserve.scoring.bundle.LocalBundleStore;
 import dev.mlserve.scoring.bundle.S3BundleStore;
 import dev.mlserve.scoring.store.S3Clients;
+import java.util.function.Supplier;
 import org.apache.spark.sql.SparkSession;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -47,7 +48,7 @@ public record Adapters(ObjectStore objectStore, BundleStore bundleStore, BatchLa
     }
 
     /** Same, over a session that may still be starting (the batch launcher asks for it per run). */
-    public static Adapters local(FunctionConfig config, java.util.function.Supplier<SparkSession> spark) {
+    public static Adapters local(FunctionConfig config, Supplier<SparkSession> spark) {
         LocalObjectStore store = new LocalObjectStore(config.localStore());
         BundleStore bundles = new LocalBundleStore(store.root().resolve(config.modelPrefix()));
         BatchLauncher launcher = new LocalBatchLauncher(spark);

@@ -7,6 +7,7 @@ import dev.mlserve.scoring.bundle.BundleMetadata;
 import dev.mlserve.scoring.bundle.LocalBundleStore;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -44,7 +45,7 @@ public final class ColdHandlerMain {
 
         // the background check against transform (a snapshot-loaded model) is part of the
         // serving process's memory: wait for it before the warm requests and the reading
-        Map<String, String> checks = handler.awaitModelChecks(java.time.Duration.ofMinutes(5));
+        Map<String, String> checks = handler.awaitModelChecks(Duration.ofMinutes(5));
         for (int i = 0; i < warm; i++) {
             check(handler.handleRequest(i % 2 == 0 ? one : hundred, null));
         }

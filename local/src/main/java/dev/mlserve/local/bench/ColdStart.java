@@ -13,10 +13,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToIntFunction;
 
 /**
  * Cold start: fresh JVM processes, run one after another (variants taking turns) with the parent's class path, the
@@ -55,10 +57,10 @@ final class ColdStart {
      * change of load on the machine during the run falls on every variant alike.
      */
     Map<Kind, Result> measureInTurns(List<Kind> kinds, Bundle bundle, int processes,
-                                     java.util.function.ToIntFunction<Kind> warm)
+                                     ToIntFunction<Kind> warm)
             throws IOException, InterruptedException {
-        Map<Kind, List<Long>> wall = new java.util.EnumMap<>(Kind.class);
-        Map<Kind, List<Map<String, Object>>> children = new java.util.EnumMap<>(Kind.class);
+        Map<Kind, List<Long>> wall = new EnumMap<>(Kind.class);
+        Map<Kind, List<Map<String, Object>>> children = new EnumMap<>(Kind.class);
         for (int i = 0; i < processes; i++) {
             for (Kind kind : kinds) {
                 Run run = start(kind, bundle, i, warm.applyAsInt(kind));
@@ -66,7 +68,7 @@ final class ColdStart {
                 children.computeIfAbsent(kind, k -> new ArrayList<>()).add(run.figures);
             }
         }
-        Map<Kind, Result> results = new java.util.EnumMap<>(Kind.class);
+        Map<Kind, Result> results = new EnumMap<>(Kind.class);
         kinds.forEach(k -> results.put(k, new Result(k, wall.get(k), children.get(k))));
         return results;
     }

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import org.apache.spark.SparkContext;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -190,7 +191,7 @@ public final class FastPathScorer implements Scorer {
         }
         long start = System.nanoTime();
         SelfCheck.Result check;
-        org.apache.spark.SparkContext context = spark.session().sparkContext();
+        SparkContext context = spark.session().sparkContext();
         context.setJobGroup(VERIFY_JOB_GROUP, "fast path check against transform: " + m.name() + " " + m.version(),
                 false);
         try {

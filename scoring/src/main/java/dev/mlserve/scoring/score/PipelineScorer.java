@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.spark.ml.PipelineModel;
@@ -46,7 +47,7 @@ public final class PipelineScorer implements Scorer {
      * snapshot is ready before the session is, and the supplier completes what transform needs.
      */
     public PipelineScorer(Supplier<SparkSession> spark, BundleMetadata metadata, PipelineModel model) {
-        this.spark = java.util.Objects.requireNonNull(spark, "spark");
+        this.spark = Objects.requireNonNull(spark, "spark");
         this.metadata = metadata;
         this.model = model;
         this.inputSchema = metadata.sparkSchema();
@@ -103,7 +104,7 @@ public final class PipelineScorer implements Scorer {
     }
 
     private static Supplier<SparkSession> supplierOf(SparkSession spark) {
-        java.util.Objects.requireNonNull(spark, "spark");
+        Objects.requireNonNull(spark, "spark");
         return () -> spark;
     }
 
