@@ -135,7 +135,7 @@ public final class FileScorer {
         Dataset<Row> rows = validated.rows();
         long bytes = inputBytes(input);
         int partitions = rows.rdd().getNumPartitions();
-        OutputLayout layout = OutputLayout.plan(bytes, partitions, targetFileBytes());
+        OutputLayout layout = OutputLayout.plan(bytes, partitions, targetFileBytes(), minSplitBytes());
         List<String> outputs = scorer.defaultOutputs();
         RowCounts counts = new RowCounts(spark.sparkContext());
         Column[] selection = selection(validated, scoring.outputs());
@@ -144,7 +144,7 @@ public final class FileScorer {
         long rowsIn = counts.rows();
         long rejected = counts.rejected();
         writer.writeRejected(rows.filter(functions.col(ValidatedInput.ERRORS).isNotNull()), rejected,
-                OutputLayout.single(bytes, partitions));
+                OutputLayout.single(partitions));
         return finish(input, format, run, writer, started, rowsIn, rejected, bytes, partitions, layout, "fast");
     }
 
@@ -159,13 +159,13 @@ public final class FileScorer {
             long rejected = counts.getLong(1);
             long bytes = inputBytes(input);
             int partitions = rows.rdd().getNumPartitions();
-            OutputLayout layout = OutputLayout.plan(bytes, partitions, targetFileBytes());
+            OutputLayout layout = OutputLayout.plan(bytes, partitions, targetFileBytes(), minSplitBytes());
             List<String> outputs = scorer.defaultOutputs();
             Dataset<Row> valid = rows.filter(functions.col(ValidatedInput.ERRORS).isNull());
             Dataset<Row> scored = scorer.transform(valid).select(selection(validated, outputs));
             writer.writeScored(scored, format, outputs, layout);
             writer.writeRejected(rows.filter(functions.col(ValidatedInput.ERRORS).isNotNull()), rejected,
-                    OutputLayout.single(bytes, partitions));
+                    OutputLayout.single(partitions));
             return finish(input, format, run, writer, started, rowsIn, rejected, bytes, partitions, layout,
                     "transform");
         } finally {
@@ -277,6 +277,11 @@ public final class FileScorer {
     private long targetFileBytes() {
         return spark.sparkContext().getConf().getSizeAsBytes(TARGET_FILE_BYTES,
                 Long.toString(OutputLayout.DEFAULT_TARGET_FILE_BYTES));
+    }
+
+    /** Spark's smallest split of one file ({@code spark.sql.files.openCostInBytes}, default 4 MiB). */
+    private long minSplitBytes() {
+        return spark.sessionState().conf().filesOpenCostInBytes();
     }
 
     /** How often a long run logs a progress line: {@value #PROGRESS_INTERVAL} (default 30s). */

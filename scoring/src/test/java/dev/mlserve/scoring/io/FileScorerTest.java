@@ -3,6 +3,7 @@ package dev.mlserve.scoring.io;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mlserve.scoring.fast.FastPathScorer;
 import dev.mlserve.scoring.json.Json;
 import dev.mlserve.scoring.score.PipelineScorer;
 import dev.mlserve.scoring.testing.Parity;
@@ -165,6 +166,45 @@ class FileScorerTest {
         assertThat(manifest.rowsRejected()).isEqualTo(3);
         assertThat(parts(dir.resolve("out/scored"), ".csv")).hasSize(1);
         assertThat(Files.readAllLines(dir.resolve("out/rejected.jsonl"))).hasSize(3);
+    }
+
+    @Test
+    void score_fileCutIntoSeveralSplits_writesOneScoredFilePerSplitInParallelAndOneRejectedFile() throws IOException {
+        FastPathScorer scorer = FastPathScorer.loadPipeline(spark, ParityPipelines.bundle(Kind.ONE_HOT_LOGISTIC));
+        List<Map<String, Object>> records = ParityPipelines.records(3000, 5);
+        Path input = writeInput(records, FileFormat.CSV);
+        List<String> lines = new ArrayList<>(Files.readAllLines(input));
+        lines.add("9001,,north,3,20,2,false");
+        lines.add("9002,basic,north,lots,20,2,false");
+        Files.write(input, lines);
+        // Spark's split sizes scaled down, so a small file is cut the way a 14 MB one is on 2 cores
+        spark.conf().set("spark.sql.files.maxPartitionBytes", "64k");
+        spark.conf().set("spark.sql.files.openCostInBytes", "16k");
+        Manifest manifest;
+        int splits;
+        try {
+            splits = spark.read().option("header", "true").csv(input.toString()).rdd().getNumPartitions();
+            manifest = new FileScorer(spark, scorer).score(input.toString(), FileFormat.CSV,
+                    dir.resolve("out").toString(), RunInfo.inline("test"));
+        } finally {
+            spark.conf().unset("spark.sql.files.maxPartitionBytes");
+            spark.conf().unset("spark.sql.files.openCostInBytes");
+        }
+
+        assertThat(splits).as("the input must be cut into several splits for this test to mean anything")
+                .isGreaterThan(1);
+        assertThat(manifest.rowsScored()).isEqualTo(3000);
+        assertThat(manifest.rowsRejected()).isEqualTo(2);
+        assertThat(parts(dir.resolve("out/scored"), ".csv")).hasSize(splits);
+        Map<Object, Map<String, Object>> byId = readScored(dir.resolve("out/scored"), FileFormat.CSV);
+        List<Map<String, Object>> expected = Parity.plainTransform(scorer.pipelineScorer().model(),
+                ParityPipelines.frame(spark, records), scorer.defaultOutputs());
+        assertThat(byId).hasSize(3000);
+        for (int i = 0; i < records.size(); i++) {
+            assertThat(Parity.exact(byId.get(i).get("probability"))).as("row %d", i)
+                    .isEqualTo(Parity.exact(expected.get(i).get("probability")));
+        }
+        assertThat(Files.readAllLines(dir.resolve("out/rejected.jsonl"))).hasSize(2);
     }
 
     private Path writeInput(List<Map<String, Object>> records, FileFormat format) throws IOException {
