@@ -1,6 +1,5 @@
 package dev.mlserve.scoring.io;
 
-import dev.mlserve.scoring.bundle.FieldSpec;
 import dev.mlserve.scoring.error.BadInputException;
 import dev.mlserve.scoring.error.Violation;
 import dev.mlserve.scoring.fast.FastPathScorer;
@@ -82,8 +81,9 @@ public final class FileScorer {
      * @return the manifest that was written; FAILED when the file itself is unusable
      */
     public Manifest score(String input, FileFormat format, String output, RunInfo run) {
+        FileScorer sized = new FileScorer(InputSplits.sessionFor(spark, input), scorer, fast);
         try (ScoringProgress progress = ScoringProgress.start(spark, input, progressInterval())) {
-            return scoreFile(input, format, output, run);
+            return sized.scoreFile(input, format, output, run);
         }
     }
 
@@ -135,7 +135,7 @@ public final class FileScorer {
         Dataset<Row> rows = validated.rows();
         long bytes = inputBytes(input);
         int partitions = rows.rdd().getNumPartitions();
-        OutputLayout layout = OutputLayout.plan(bytes, partitions, targetFileBytes(), minSplitBytes());
+        OutputLayout layout = OutputLayout.plan(bytes, partitions, targetFileBytes(), InputSplits.MIN_SPLIT_BYTES);
         List<String> outputs = scorer.defaultOutputs();
         RowCounts counts = new RowCounts(spark.sparkContext());
         Column[] selection = selection(validated, scoring.outputs());
@@ -159,7 +159,7 @@ public final class FileScorer {
             long rejected = counts.getLong(1);
             long bytes = inputBytes(input);
             int partitions = rows.rdd().getNumPartitions();
-            OutputLayout layout = OutputLayout.plan(bytes, partitions, targetFileBytes(), minSplitBytes());
+            OutputLayout layout = OutputLayout.plan(bytes, partitions, targetFileBytes(), InputSplits.MIN_SPLIT_BYTES);
             List<String> outputs = scorer.defaultOutputs();
             Dataset<Row> valid = rows.filter(functions.col(ValidatedInput.ERRORS).isNull());
             Dataset<Row> scored = scorer.transform(valid).select(selection(validated, outputs));
@@ -186,17 +186,14 @@ public final class FileScorer {
     }
 
     /**
-     * The fast path with the output columns typed exactly as transform types them (read from the
-     * schema transform gives an empty frame: no job); null, so transform scores, if that fails.
+     * The fast path with the output columns typed exactly as transform types them (the schema
+     * transform gives, planned once per pipeline: no job); null, so transform scores, if that fails.
      */
     private RowScoring rowScoring() {
-        StructType fields = new StructType();
-        for (FieldSpec f : scorer.metadata().inputSchema()) {
-            fields = fields.add(f.name(), f.type().sparkType(), true);
-        }
-        Column[] outputs = scorer.defaultOutputs().stream().map(c -> functions.col(quote(c))).toArray(Column[]::new);
         try {
-            StructType types = scorer.transform(spark.createDataFrame(List.of(), fields)).select(outputs).schema();
+            StructType transformed = scorer.transformedSchema();
+            StructType types = new StructType(scorer.defaultOutputs().stream().map(transformed::apply)
+                    .toArray(StructField[]::new));
             return new RowScoring(fast, types);
         } catch (RuntimeException e) {
             LOG.info("file scoring through transform: model={} output types unknown: {}", scorer.metadata().name(),
@@ -277,11 +274,6 @@ public final class FileScorer {
     private long targetFileBytes() {
         return spark.sparkContext().getConf().getSizeAsBytes(TARGET_FILE_BYTES,
                 Long.toString(OutputLayout.DEFAULT_TARGET_FILE_BYTES));
-    }
-
-    /** Spark's smallest split of one file ({@code spark.sql.files.openCostInBytes}, default 4 MiB). */
-    private long minSplitBytes() {
-        return spark.sessionState().conf().filesOpenCostInBytes();
     }
 
     /** How often a long run logs a progress line: {@value #PROGRESS_INTERVAL} (default 30s). */

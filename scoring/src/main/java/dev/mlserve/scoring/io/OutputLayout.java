@@ -6,12 +6,11 @@ import org.apache.spark.sql.Dataset;
  * How many files a result is written as, and how to get there without giving up parallelism.
  *
  * <p>The scoring work runs on the input's partitions: Spark cuts files into splits by size and
- * cores (at most {@code spark.sql.files.maxPartitionBytes}, 128 MiB, and about input/cores, but not
- * below {@code spark.sql.files.openCostInBytes}, 4 MiB) and packs small files together. Written as
- * they are, those partitions make files of 4 to 128 MiB of input each, one per task, as plain Spark
- * writes them: no single giant file, and every core writes. The layout only merges partitions
- * that are smaller than Spark would ever cut one file (more partitions than
- * {@code input / openCostInBytes}: a prefix of tiny part files packed together), into one file per
+ * cores (at most {@code spark.sql.files.maxPartitionBytes}, 128 MiB; {@link InputSplits} evens out
+ * the cut of small inputs) and packs small files together. Written as they are, those partitions
+ * make files of at most 128 MiB of input each, one per task, as plain Spark writes them: no single
+ * giant file, and every core writes. The layout only merges partitions that average under
+ * {@code minSplitBytes} of input (a prefix of tiny part files packed together), into one file per
  * {@code targetFileBytes}, through a shuffle so reading and scoring keep their parallelism (a
  * coalesce would pull all the work into as few tasks as files).
  *
@@ -27,9 +26,7 @@ record OutputLayout(int files, Mode mode) {
 
     enum Mode { AS_READ, REPARTITION }
 
-    /**
-     * @param minSplitBytes the smallest split Spark cuts from one file ({@code spark.sql.files.openCostInBytes})
-     */
+    /** @param minSplitBytes partitions averaging less input than this are merged */
     static OutputLayout plan(long inputBytes, int inputPartitions, long targetFileBytes, long minSplitBytes) {
         long wanted = ceilDiv(inputBytes, targetFileBytes);
         int files = (int) Math.max(1, Math.min(MAX_FILES, wanted));

@@ -171,35 +171,34 @@ class FileScorerTest {
     @Test
     void score_fileCutIntoSeveralSplits_writesOneScoredFilePerSplitInParallelAndOneRejectedFile() throws IOException {
         FastPathScorer scorer = FastPathScorer.loadPipeline(spark, ParityPipelines.bundle(Kind.ONE_HOT_LOGISTIC));
-        List<Map<String, Object>> records = ParityPipelines.records(3000, 5);
+        List<Map<String, Object>> records = ParityPipelines.records(6000, 5);
         Path input = writeInput(records, FileFormat.CSV);
-        List<String> lines = new ArrayList<>(Files.readAllLines(input));
-        lines.add("9001,,north,3,20,2,false");
-        lines.add("9002,basic,north,lots,20,2,false");
-        Files.write(input, lines);
-        // Spark's split sizes scaled down, so a small file is cut the way a 14 MB one is on 2 cores
-        spark.conf().set("spark.sql.files.maxPartitionBytes", "64k");
-        spark.conf().set("spark.sql.files.openCostInBytes", "16k");
-        Manifest manifest;
-        int splits;
-        try {
-            splits = spark.read().option("header", "true").csv(input.toString()).rdd().getNumPartitions();
-            manifest = new FileScorer(spark, scorer).score(input.toString(), FileFormat.CSV,
-                    dir.resolve("out").toString(), RunInfo.inline("test"));
-        } finally {
-            spark.conf().unset("spark.sql.files.maxPartitionBytes");
-            spark.conf().unset("spark.sql.files.openCostInBytes");
+        // a wide pass-through column makes the file big enough (3 MB) for a split per core
+        String note = "n".repeat(500);
+        List<String> lines = new ArrayList<>();
+        for (String line : Files.readAllLines(input)) {
+            lines.add(line + "," + (lines.isEmpty() ? "note" : note));
         }
+        lines.add("9001,,north,3,20,2,false," + note);
+        lines.add("9002,basic,north,lots,20,2,false," + note);
+        Files.write(input, lines);
+        int cores = spark.sparkContext().defaultParallelism();
 
-        assertThat(splits).as("the input must be cut into several splits for this test to mean anything")
-                .isGreaterThan(1);
-        assertThat(manifest.rowsScored()).isEqualTo(3000);
+        Manifest manifest = new FileScorer(spark, scorer).score(input.toString(), FileFormat.CSV,
+                dir.resolve("out").toString(), RunInfo.inline("test"));
+
+        assertThat(manifest.rowsScored()).isEqualTo(6000);
         assertThat(manifest.rowsRejected()).isEqualTo(2);
-        assertThat(parts(dir.resolve("out/scored"), ".csv")).hasSize(splits);
+        List<Path> parts = parts(dir.resolve("out/scored"), ".csv");
+        assertThat(parts).as("one file per core's even share of the input").hasSize(cores);
+        for (Path part : parts) {
+            assertThat(Files.size(part)).as(part.toString()).isBetween(Files.size(input) / cores * 8 / 10,
+                    Files.size(input) / cores * 12 / 10);
+        }
         Map<Object, Map<String, Object>> byId = readScored(dir.resolve("out/scored"), FileFormat.CSV);
         List<Map<String, Object>> expected = Parity.plainTransform(scorer.pipelineScorer().model(),
                 ParityPipelines.frame(spark, records), scorer.defaultOutputs());
-        assertThat(byId).hasSize(3000);
+        assertThat(byId).hasSize(6000);
         for (int i = 0; i < records.size(); i++) {
             assertThat(Parity.exact(byId.get(i).get("probability"))).as("row %d", i)
                     .isEqualTo(Parity.exact(expected.get(i).get("probability")));

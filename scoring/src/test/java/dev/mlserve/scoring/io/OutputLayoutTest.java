@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 class OutputLayoutTest {
     private static final long MIB = 1L << 20;
     private static final long TARGET = 128 * MIB;
-    private static final long MIN_SPLIT = 4 * MIB;
+    private static final long MIN_SPLIT = InputSplits.MIN_SPLIT_BYTES;
 
     @Test
     void plan_smallInputInOnePartition_writesOneFileAsRead() {
@@ -17,9 +17,10 @@ class OutputLayoutTest {
 
     @Test
     void plan_inlineSizedFileSplitAcrossCores_writesOneFilePerSplitSoEveryCoreWrites() {
-        // the bench's 200k-row CSV on 2 cores; an upload at the default inline limit (4 + 1 MiB)
+        // the bench's 200k-row CSV on 2 cores; uploads at and under the default inline limit
         assertThat(OutputLayout.plan(14 * MIB, 2, TARGET, MIN_SPLIT)).isEqualTo(new OutputLayout(2, Mode.AS_READ));
         assertThat(OutputLayout.plan(5 * MIB, 2, TARGET, MIN_SPLIT)).isEqualTo(new OutputLayout(2, Mode.AS_READ));
+        assertThat(OutputLayout.plan(3 * MIB, 2, TARGET, MIN_SPLIT)).isEqualTo(new OutputLayout(2, Mode.AS_READ));
     }
 
     @Test
@@ -31,7 +32,7 @@ class OutputLayoutTest {
     void plan_tinyPartFilesPackedIntoMorePartitionsThanOneFileWouldGive_areMergedThroughAShuffle() {
         // 1,000 files of 10 KiB: Spark charges each the open cost and packs them into ~32 partitions
         assertThat(OutputLayout.plan(10 * MIB, 32, TARGET, MIN_SPLIT)).isEqualTo(new OutputLayout(1, Mode.REPARTITION));
-        assertThat(OutputLayout.plan(1000 * MIB, 600, TARGET, MIN_SPLIT)).isEqualTo(new OutputLayout(8, Mode.REPARTITION));
+        assertThat(OutputLayout.plan(1000 * MIB, 2000, TARGET, MIN_SPLIT)).isEqualTo(new OutputLayout(8, Mode.REPARTITION));
     }
 
     @Test
