@@ -20,7 +20,6 @@ import dev.mlserve.scoring.io.FileScorer;
 import dev.mlserve.scoring.io.Manifest;
 import dev.mlserve.scoring.io.RunInfo;
 import dev.mlserve.scoring.json.Json;
-import dev.mlserve.scoring.score.PipelineScorer;
 import dev.mlserve.scoring.spark.SparkSessions;
 import dev.mlserve.scoring.spark.SparkSettings;
 import java.io.IOException;
@@ -175,7 +174,8 @@ public final class Cli {
             throw new ModelNotFoundException("the bundle at " + dir + " is version " + bundle.metadata().version()
                     + ", not '" + request.version() + "'");
         }
-        PipelineScorer scorer = PipelineScorer.load(spark.get(), bundle);
+        // as the API function answers: the row-level fast path when the bundle's check passes
+        FastPathScorer scorer = FastPathScorer.load(spark.get(), bundle);
         List<Map<String, Object>> predictions = null;
         long[] micros = new long[repeat];
         for (int i = 0; i < repeat; i++) {
@@ -183,8 +183,8 @@ public final class Cli {
             predictions = scorer.predict(request.records(), request.outputs());
             micros[i] = (System.nanoTime() - start) / 1_000;
         }
-        LOG.info("predict: model={} version={} records={} firstMs={}", bundle.metadata().name(),
-                bundle.metadata().version(), predictions.size(), micros[0] / 1000.0);
+        LOG.info("predict: model={} version={} records={} firstMs={} fastPath={}", bundle.metadata().name(),
+                bundle.metadata().version(), predictions.size(), micros[0] / 1000.0, scorer.fastPathStatus());
         if (repeat > 1) {
             long[] warm = Arrays.copyOfRange(micros, 1, repeat);
             Arrays.sort(warm);
