@@ -5,6 +5,7 @@ import java.util.List;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.classification.DecisionTreeClassificationModel;
+import org.apache.spark.ml.classification.GBTClassificationModel;
 import org.apache.spark.ml.classification.LogisticRegressionModel;
 import org.apache.spark.ml.classification.RandomForestClassificationModel;
 import org.apache.spark.ml.feature.Bucketizer;
@@ -25,7 +26,7 @@ import org.apache.spark.sql.types.StructType;
  * fitted stage objects. Supported (exact classes only, subclasses are refused): StringIndexerModel,
  * OneHotEncoderModel, ImputerModel, Bucketizer, VectorAssembler, StandardScalerModel, IndexToString,
  * LogisticRegressionModel, RandomForestClassificationModel, DecisionTreeClassificationModel,
- * GBTRegressionModel, RandomForestRegressionModel, DecisionTreeRegressionModel,
+ * GBTClassificationModel, GBTRegressionModel, RandomForestRegressionModel, DecisionTreeRegressionModel,
  * LinearRegressionModel, and nested PipelineModels. Anything else refuses the whole pipeline.
  */
 public final class FastPathCompiler {
@@ -105,6 +106,9 @@ public final class FastPathCompiler {
         }
         if (c == DecisionTreeClassificationModel.class) {
             return PredictorSteps.probabilisticClassifier((DecisionTreeClassificationModel) stage, layout);
+        }
+        if (c == GBTClassificationModel.class) {
+            return PredictorSteps.probabilisticClassifier((GBTClassificationModel) stage, layout);
         }
         if (c == GBTRegressionModel.class) {
             return PredictorSteps.regressor((GBTRegressionModel) stage, layout);

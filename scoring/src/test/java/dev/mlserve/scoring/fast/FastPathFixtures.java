@@ -15,6 +15,7 @@ import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.classification.DecisionTreeClassifier;
+import org.apache.spark.ml.classification.GBTClassifier;
 import org.apache.spark.ml.classification.LogisticRegression;
 import org.apache.spark.ml.feature.Bucketizer;
 import org.apache.spark.ml.feature.Imputer;
@@ -142,6 +143,29 @@ final class FastPathFixtures {
             new DecisionTreeClassifier().setMaxDepth(4)
         };
         return new Pipeline().setStages(stages).fit(training());
+    }
+
+    /**
+     * Gradient-boosted trees for binary classification (margin as rawPrediction, the logistic loss's
+     * probability), over indexed, imputed and bucketized features, with labels mapped back.
+     */
+    static synchronized PipelineModel gbtClassifier() {
+        Dataset<Row> data = training();
+        StringIndexerModel labels = new StringIndexer().setInputCol("churn").setOutputCol("label_index").fit(data);
+        PipelineStage[] stages = {
+            new StringIndexer().setInputCols(new String[] {"plan", "region"})
+                    .setOutputCols(new String[] {"plan_idx", "region_idx"}).setHandleInvalid("keep"),
+            new Imputer().setInputCols(new String[] {"tenure", "charges"})
+                    .setOutputCols(new String[] {"tenure_f", "charges_f"}),
+            new Bucketizer().setInputCol("calls").setOutputCol("calls_b")
+                    .setSplits(new double[] {Double.NEGATIVE_INFINITY, 2, 5, Double.POSITIVE_INFINITY})
+                    .setHandleInvalid("keep"),
+            new VectorAssembler().setInputCols(new String[] {"plan_idx", "region_idx", "tenure_f", "charges_f",
+                "calls_b", "autopay"}).setOutputCol("features").setHandleInvalid("keep"),
+            new GBTClassifier().setLabelCol("label_index").setMaxIter(15).setMaxDepth(4).setSeed(11),
+            new IndexToString().setInputCol("prediction").setOutputCol("predictedLabel").setLabels(labels.labelsArray()[0])
+        };
+        return new Pipeline().setStages(stages).fit(labels.transform(data));
     }
 
     /** A SQLTransformer the fast path has no row-level equivalent for. */

@@ -52,6 +52,14 @@ class FastPathParityTest {
     }
 
     @Test
+    void fastPath_onGbtClassifierWithBucketizedCalls_equalsTransformBitForBit() {
+        int compared = assertParity("gbt-classifier", FastPathFixtures.gbtClassifier(),
+                FastPathFixtures.records(ROWS, 12));
+
+        assertThat(compared).isEqualTo(ROWS);
+    }
+
+    @Test
     void fastPath_onStrictTreeWithKnownCategories_equalsTransformBitForBit() {
         List<Map<String, Object>> known = FastPathFixtures.records(ROWS, 9).stream()
                 .filter(r -> List.of("basic", "standard", "premium").contains(r.get("plan"))).toList();
