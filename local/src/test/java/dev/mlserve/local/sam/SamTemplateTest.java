@@ -162,6 +162,9 @@ class SamTemplateTest {
                 .containsKey("MLSERVE_INLINE_MAX_RECORDS");
         assertThat(predict.unresolved()).contains("MLSERVE_EMR_APPLICATION_ID", "MLSERVE_EMR_JOB_ROLE_ARN");
         assertThat(predict.timeoutSeconds()).isGreaterThan(3);
+        // declared, so an env-vars file can point the function at an emulator (as under SAM CLI)
+        assertThat(predict.environment()).containsEntry("S3_FORCE_PATH_STYLE", "false");
+        assertThat(predict.unresolved()).contains("AWS_ENDPOINT_URL");
     }
 
     @Test
