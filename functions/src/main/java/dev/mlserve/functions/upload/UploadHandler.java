@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.S3Event;
 import com.amazonaws.services.lambda.runtime.events.models.s3.S3EventNotification.S3Entity;
 import com.amazonaws.services.lambda.runtime.events.models.s3.S3EventNotification.S3EventNotificationRecord;
+import dev.mlserve.functions.config.FunctionConfig;
 import dev.mlserve.scoring.json.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,10 +21,21 @@ import java.util.Objects;
  */
 public final class UploadHandler implements RequestHandler<S3Event, String> {
     private final UploadService service;
+    /** Held here: a CRaC context does not keep its resources alive. */
+    private final UploadPriming priming;
 
-    /** What Lambda calls: everything wired from the environment (FunctionConfig). */
+    /**
+     * What Lambda calls: everything wired from the environment (FunctionConfig). Registers the
+     * SnapStart hooks, which prime the models of {@code MLSERVE_PRELOAD_MODELS}.
+     */
     public UploadHandler() {
-        this(UploadService.fromEnvironment());
+        this(FunctionConfig.fromEnv());
+    }
+
+    private UploadHandler(FunctionConfig config) {
+        this.service = UploadService.fromEnvironment(config);
+        this.priming = new UploadPriming(service, config.preloadModels());
+        org.crac.Core.getGlobalContext().register(priming);
     }
 
     /**
@@ -38,6 +50,7 @@ public final class UploadHandler implements RequestHandler<S3Event, String> {
 
     UploadHandler(UploadService service) {
         this.service = service;
+        this.priming = null;
     }
 
     @Override

@@ -9,10 +9,13 @@ import dev.mlserve.functions.ports.ObjectStore.ObjectInfo;
 import dev.mlserve.functions.wiring.Adapters;
 import dev.mlserve.scoring.bundle.Bundle;
 import dev.mlserve.scoring.bundle.BundleStore;
+import dev.mlserve.scoring.bundle.FieldSpec;
 import dev.mlserve.scoring.error.ModelNotFoundException;
+import dev.mlserve.scoring.fast.SampleRecords;
 import dev.mlserve.scoring.io.FileFormat;
 import dev.mlserve.scoring.io.Manifest;
 import dev.mlserve.scoring.io.RunInfo;
+import dev.mlserve.scoring.json.Json;
 import dev.mlserve.scoring.spark.SparkSessions;
 import dev.mlserve.scoring.spark.SparkSettings;
 import java.io.IOException;
@@ -20,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -80,7 +84,10 @@ public final class UploadService {
 
     /** The real collaborators from {@link FunctionConfig#fromEnv()}, with the container's SparkSession. */
     public static UploadService fromEnvironment() {
-        FunctionConfig config = FunctionConfig.fromEnv();
+        return fromEnvironment(FunctionConfig.fromEnv());
+    }
+
+    static UploadService fromEnvironment(FunctionConfig config) {
         SparkSettings spark = SparkSettings.defaults("mlserve-upload");
         SparkSession session = SparkSessions.getOrCreate(spark);
         return create(config, Adapters.create(config, session), session, spark.scratchDir().resolve("uploads"));
@@ -205,6 +212,70 @@ public final class UploadService {
         publisher.publishFailure(prefix, failed);
         LOG.warn("upload refused: key={} result={} reason={}", key, prefix, reason);
         return new Outcome(key, Action.REFUSED, reason, prefix);
+    }
+
+    /**
+     * SnapStart priming ({@link UploadPriming}): fetches the current bundle of {@code model} (from
+     * S3 into the local cache, as its first upload would) and scores its sample records
+     * ({@code samples.jsonl}) as a CSV and as a JSON Lines file through the inline path, in a
+     * scratch folder removed afterwards. Nothing is written to the store.
+     *
+     * @return the rows scored; 0 when the bundle has no sample records
+     */
+    public int prime(String model) throws IOException {
+        String version = bundles.currentVersion(model);
+        Bundle bundle = bundles.fetch(model, version);
+        Optional<List<Map<String, Object>>> samples = SampleRecords.read(bundle.directory());
+        if (samples.isEmpty() || samples.get().isEmpty()) {
+            LOG.info("snapstart priming: model={} version={} has no {} to score", model, version, SampleRecords.FILE);
+            return 0;
+        }
+        Files.createDirectories(settings.scratchDir());
+        Path work = Files.createTempDirectory(settings.scratchDir(), "priming-");
+        try {
+            int scored = 0;
+            for (FileFormat format : List.of(FileFormat.CSV, FileFormat.JSONL)) {
+                Path input = work.resolve("samples." + format.extension());
+                Files.writeString(input, text(bundle.metadata().inputSchema(), samples.get(), format));
+                Manifest m = inline.score(bundle, input, format, work.resolve("result-" + format.extension()),
+                        RunInfo.inline("snapstart priming"));
+                if (!m.succeeded()) {
+                    LOG.warn("snapstart priming: model={} version={} format={} not scored: {}", model, version,
+                            format.extension(), m.error());
+                    continue;
+                }
+                scored += (int) m.rowsScored();
+            }
+            return scored;
+        } finally {
+            deleteTree(work);
+        }
+    }
+
+    /** Records as an upload would carry them: a CSV with a header of the bundle's fields, or JSON Lines. */
+    static String text(List<FieldSpec> fields, List<Map<String, Object>> records, FileFormat format)
+            throws IOException {
+        StringBuilder out = new StringBuilder();
+        if (format == FileFormat.JSONL) {
+            for (Map<String, Object> r : records) {
+                out.append(Json.MAPPER.writeValueAsString(r)).append('\n');
+            }
+            return out.toString();
+        }
+        out.append(String.join(",", fields.stream().map(f -> csvCell(f.name())).toList())).append('\n');
+        for (Map<String, Object> r : records) {
+            out.append(String.join(",", fields.stream().map(f -> {
+                Object v = r.get(f.name());
+                return v == null ? "" : csvCell(String.valueOf(v));
+            }).toList())).append('\n');
+        }
+        return out.toString();
+    }
+
+    private static String csvCell(String value) {
+        boolean quote = value.isEmpty() || value.contains(",") || value.contains("\"") || value.contains("\n")
+                || value.contains("\r") || !value.equals(value.strip());
+        return quote ? "\"" + value.replace("\"", "\"\"") + "\"" : value;
     }
 
     /** The local run's manifest with the store's locations in place of the scratch folder's. */
