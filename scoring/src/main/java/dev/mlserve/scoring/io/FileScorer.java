@@ -48,6 +48,8 @@ public final class FileScorer {
     private final SparkSession spark;
     private final PipelineScorer scorer;
     private final FastPipeline fast;
+    /** The input's size when already listed (-1: list it when needed). */
+    private final long knownInputBytes;
 
     /** Scores through Spark's {@code transform}. */
     public FileScorer(SparkSession spark, PipelineScorer scorer) {
@@ -65,9 +67,14 @@ public final class FileScorer {
     }
 
     private FileScorer(SparkSession spark, PipelineScorer scorer, FastPipeline fast) {
+        this(spark, scorer, fast, -1);
+    }
+
+    private FileScorer(SparkSession spark, PipelineScorer scorer, FastPipeline fast, long inputBytes) {
         this.spark = spark;
         this.scorer = scorer;
         this.fast = fast;
+        this.knownInputBytes = inputBytes;
     }
 
     /** True when files are scored by the fast path in the validation pass. */
@@ -81,7 +88,8 @@ public final class FileScorer {
      * @return the manifest that was written; FAILED when the file itself is unusable
      */
     public Manifest score(String input, FileFormat format, String output, RunInfo run) {
-        FileScorer sized = new FileScorer(InputSplits.sessionFor(spark, input), scorer, fast);
+        InputSplits.Sized sizedInput = InputSplits.of(spark, input);
+        FileScorer sized = new FileScorer(sizedInput.session(), scorer, fast, sizedInput.bytes());
         try (ScoringProgress progress = ScoringProgress.start(spark, input, progressInterval())) {
             return sized.scoreFile(input, format, output, run);
         }
@@ -261,6 +269,9 @@ public final class FileScorer {
     }
 
     private long inputBytes(String input) {
+        if (knownInputBytes >= 0) {
+            return knownInputBytes;
+        }
         try {
             Path path = new Path(input);
             FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());

@@ -42,22 +42,31 @@ final class InputSplits {
         return even < sparks && even < bytes ? even : 0;
     }
 
-    /** The session to read {@code input} in: {@code spark} itself unless its cut is uneven. */
-    static SparkSession sessionFor(SparkSession spark, String input) {
+    /**
+     * The session to read an input in, and the input's size (listed once: on S3 a listing of a big
+     * prefix takes time).
+     *
+     * @param bytes the input's total size, or -1 when it could not be listed
+     */
+    record Sized(SparkSession session, long bytes) {
+    }
+
+    /** The session to read {@code input} in ({@code spark} itself unless its cut is uneven), and its size. */
+    static Sized of(SparkSession spark, String input) {
         ContentSummary size;
         try {
             Path path = new Path(input);
             FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
             size = fs.getContentSummary(path);
         } catch (IOException | IllegalArgumentException e) {
-            return spark; // reading it reports the problem
+            return new Sized(spark, -1); // reading it reports the problem
         }
         SQLConf conf = spark.sessionState().conf();
         int cores = spark.sparkContext().defaultParallelism();
         long split = evenSplitBytes(size.getLength(), size.getFileCount(), cores, conf.filesMaxPartitionBytes(),
                 conf.filesOpenCostInBytes());
         if (split == 0) {
-            return spark;
+            return new Sized(spark, size.getLength());
         }
         SparkSession sized = spark.newSession();
         for (Map.Entry<String, String> e : JavaConverters.mapAsJavaMap(spark.conf().getAll()).entrySet()) {
@@ -68,6 +77,6 @@ final class InputSplits {
         sized.conf().set(SQLConf.FILES_MAX_PARTITION_BYTES().key(), Long.toString(split));
         LOG.debug("input read in even splits: input={} bytes={} files={} cores={} splitBytes={}", input,
                 size.getLength(), size.getFileCount(), cores, split);
-        return sized;
+        return new Sized(sized, size.getLength());
     }
 }

@@ -44,7 +44,7 @@ class InputSplitsTest {
     }
 
     @Test
-    void sessionFor_smallFile_readsInASessionWithEvenSplitsAndTheCallersSettings() throws IOException {
+    void of_smallFile_isReadInASessionWithEvenSplitsAndTheCallersSettings() throws IOException {
         SparkSession spark = TestSpark.session();
         Path csv = dir.resolve("in.csv");
         StringBuilder text = new StringBuilder("id,value\n");
@@ -55,8 +55,10 @@ class InputSplitsTest {
         String zone = spark.conf().get("spark.sql.session.timeZone");
         spark.conf().set("spark.sql.session.timeZone", "Pacific/Auckland");
         try {
-            SparkSession sized = InputSplits.sessionFor(spark, csv.toUri().toString());
+            InputSplits.Sized input = InputSplits.of(spark, csv.toUri().toString());
+            SparkSession sized = input.session();
 
+            assertThat(input.bytes()).isEqualTo(Files.size(csv));
             assertThat(sized).isNotSameAs(spark);
             assertThat(sized.sparkContext()).isSameAs(spark.sparkContext());
             assertThat(sized.conf().get("spark.sql.session.timeZone")).isEqualTo("Pacific/Auckland");
@@ -72,11 +74,13 @@ class InputSplitsTest {
     }
 
     @Test
-    void sessionFor_missingOrTinyInput_isTheCallersSession() throws IOException {
+    void of_missingOrTinyInput_isTheCallersSession() throws IOException {
         SparkSession spark = TestSpark.session();
         Path tiny = Files.writeString(dir.resolve("tiny.csv"), "id\n1\n");
 
-        assertThat(InputSplits.sessionFor(spark, tiny.toUri().toString())).isSameAs(spark);
-        assertThat(InputSplits.sessionFor(spark, dir.resolve("missing.csv").toUri().toString())).isSameAs(spark);
+        assertThat(InputSplits.of(spark, tiny.toUri().toString())).isEqualTo(new InputSplits.Sized(spark,
+                Files.size(tiny)));
+        assertThat(InputSplits.of(spark, dir.resolve("missing.csv").toUri().toString()))
+                .isEqualTo(new InputSplits.Sized(spark, -1));
     }
 }
