@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class FileScorerTest {
     private final SparkSession spark = TestSpark.session();
@@ -168,9 +169,12 @@ class FileScorerTest {
         assertThat(Files.readAllLines(dir.resolve("out/rejected.jsonl"))).hasSize(3);
     }
 
-    @Test
-    void score_fileCutIntoSeveralSplits_writesOneScoredFilePerSplitInParallelAndOneRejectedFile() throws IOException {
+    @ParameterizedTest(name = "fast path: {0}")
+    @ValueSource(booleans = {true, false})
+    void score_fileCutIntoSeveralSplits_writesOneScoredFilePerSplitInParallelAndOneRejectedFile(boolean fastPath)
+            throws IOException {
         FastPathScorer scorer = FastPathScorer.loadPipeline(spark, ParityPipelines.bundle(Kind.ONE_HOT_LOGISTIC));
+        FileScorer files = fastPath ? new FileScorer(spark, scorer) : new FileScorer(spark, scorer.pipelineScorer());
         List<Map<String, Object>> records = ParityPipelines.records(6000, 5);
         Path input = writeInput(records, FileFormat.CSV);
         // a wide pass-through column makes the file big enough (3 MB) for a split per core
@@ -184,9 +188,10 @@ class FileScorerTest {
         Files.write(input, lines);
         int cores = spark.sparkContext().defaultParallelism();
 
-        Manifest manifest = new FileScorer(spark, scorer).score(input.toString(), FileFormat.CSV,
-                dir.resolve("out").toString(), RunInfo.inline("test"));
+        Manifest manifest = files.score(input.toString(), FileFormat.CSV, dir.resolve("out").toString(),
+                RunInfo.inline("test"));
 
+        assertThat(files.usesFastPath()).isEqualTo(fastPath);
         assertThat(manifest.rowsScored()).isEqualTo(6000);
         assertThat(manifest.rowsRejected()).isEqualTo(2);
         List<Path> parts = parts(dir.resolve("out/scored"), ".csv");
