@@ -3,6 +3,7 @@ package dev.mlserve.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mlserve.scoring.bundle.BundleFiles;
 import dev.mlserve.scoring.json.Json;
 import dev.mlserve.scoring.testing.Parity;
 import dev.mlserve.scoring.testing.ParityPipelines;
@@ -207,7 +208,7 @@ class CliTest {
     @Test
     void demo_overAStoreWithTheBundle_answersEveryStep_andARerunFindsTheUploadAlreadyScored() throws Exception {
         Path store = dir.resolve("demo-store");
-        copyTree(demoBundle, store.resolve("models/churn/1"));
+        BundleFiles.copyTree(demoBundle, store.resolve("models/churn/1"));
 
         Result first = run("", "demo", "--store", store.toString());
         Result second = run("", "demo", "--store", store.toString());
@@ -227,19 +228,6 @@ class CliTest {
         assertThat(second.code()).as(second.err()).isZero();
         assertThat(second.json().at("/upload/outcomes/0/action").asText()).isEqualTo("ALREADY_DONE");
         assertThat(second.json().at("/job/body/state").asText()).isEqualTo("SUCCESS");
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (var paths = Files.walk(from)) {
-            for (Path p : paths.sorted().toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target);
-                }
-            }
-        }
     }
 
     /** A pipeline made with Spark's API alone, the way any user's job would make one. */

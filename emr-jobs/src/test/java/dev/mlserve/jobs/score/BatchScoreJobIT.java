@@ -285,7 +285,7 @@ class BatchScoreJobIT {
     /** A copy of a trained bundle as {@code root/m/<version>}, its bundle.json saying so. */
     private static void copyBundle(Bundle bundle, Path root, String version) throws IOException {
         Path target = root.resolve("m").resolve(version);
-        dev.mlserve.scoring.testing.Trees.copy(bundle.directory(), target);
+        BundleFiles.copyTree(bundle.directory(), target);
         BundleMetadata m = bundle.metadata();
         BundleFiles.writeMetadata(target, new BundleMetadata("m", version, m.sparkVersion(), m.createdAt(),
                 m.inputSchema(), m.outputs(), m.metrics()));

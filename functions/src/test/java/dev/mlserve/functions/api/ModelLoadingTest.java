@@ -3,11 +3,11 @@ package dev.mlserve.functions.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mlserve.scoring.bundle.Bundle;
+import dev.mlserve.scoring.bundle.BundleFiles;
 import dev.mlserve.scoring.bundle.LocalBundleStore;
 import dev.mlserve.scoring.fast.FastPathScorer;
 import dev.mlserve.scoring.fast.PipelineSnapshot;
 import dev.mlserve.scoring.testing.Parity;
-import dev.mlserve.scoring.testing.Trees;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,7 +47,7 @@ class ModelLoadingTest {
         assertThat(fromSnapshot.awaitVerification(Duration.ofMinutes(2))).endsWith("(recorded and live)");
 
         Path copy = Files.createTempDirectory("mlserve-no-snapshot").resolve("churn");
-        Trees.copy(bundle.directory(), copy);
+        BundleFiles.copyTree(bundle.directory(), copy);
         Files.delete(copy.resolve(PipelineSnapshot.FILE));
         FastPathScorer loaded = (FastPathScorer) ModelLoading.load(() -> spark, new Bundle(bundle.metadata(), copy));
         assertThat(loaded.fastPathStatus()).startsWith("on: self-check identical on ").doesNotContain("recorded");

@@ -8,6 +8,7 @@ import dev.mlserve.functions.ports.BatchLauncher.BatchJob;
 import dev.mlserve.functions.ports.Jobs.JobStatus;
 import dev.mlserve.functions.store.LocalObjectStore;
 import dev.mlserve.scoring.bundle.Bundle;
+import dev.mlserve.scoring.bundle.BundleFiles;
 import dev.mlserve.scoring.bundle.LocalBundleStore;
 import dev.mlserve.scoring.json.Json;
 import dev.mlserve.scoring.score.PipelineScorer;
@@ -47,7 +48,7 @@ class EmbeddedDefaultIT {
     @BeforeEach
     void setUp() throws IOException {
         store = new LocalObjectStore(temp.resolve("local-store"));
-        copyTree(ParityPipelines.bundle(Kind.IMPUTER_FOREST).directory(),
+        BundleFiles.copyTree(ParityPipelines.bundle(Kind.IMPUTER_FOREST).directory(),
                 store.root().resolve("models/" + MODEL + "/1"));
         launcher = new LocalBatchLauncher(spark);
         jobs = new StoreJobs(store, launcher, "local");
@@ -145,9 +146,5 @@ class EmbeddedDefaultIT {
             }
         }
         return byId;
-    }
-
-    static void copyTree(Path from, Path to) throws IOException {
-        dev.mlserve.scoring.testing.Trees.copy(from, to);
     }
 }

@@ -7,6 +7,7 @@ import static org.mockito.Mockito.when;
 import dev.mlserve.functions.ports.Jobs;
 import dev.mlserve.functions.store.LocalObjectStore;
 import dev.mlserve.scoring.bundle.Bundle;
+import dev.mlserve.scoring.bundle.BundleFiles;
 import dev.mlserve.scoring.bundle.BundleStore;
 import dev.mlserve.scoring.error.ModelNotFoundException;
 import dev.mlserve.scoring.fast.SampleRecords;
@@ -15,7 +16,6 @@ import dev.mlserve.scoring.json.Json;
 import dev.mlserve.scoring.testing.ParityPipelines;
 import dev.mlserve.scoring.testing.ParityPipelines.Kind;
 import dev.mlserve.scoring.testing.TestSpark;
-import dev.mlserve.scoring.testing.Trees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,7 +42,7 @@ class UploadPrimingTest {
     void setUp() throws IOException {
         Bundle parity = ParityPipelines.bundle(Kind.ONE_HOT_LOGISTIC);
         Path withSamples = temp.resolve("bundles/with-samples/1");
-        Trees.copy(parity.directory(), withSamples);
+        BundleFiles.copyTree(parity.directory(), withSamples);
         List<String> lines = new ArrayList<>();
         for (Map<String, Object> r : ParityPipelines.records(SAMPLES, 42)) {
             lines.add(Json.MAPPER.writeValueAsString(r));

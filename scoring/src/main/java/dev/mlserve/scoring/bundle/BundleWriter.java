@@ -15,7 +15,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
@@ -62,7 +61,7 @@ public final class BundleWriter {
     public Bundle wrap(PipelineModel loaded, Path savedPipeline, String name, String version,
                        StructType inputSchema, List<String> outputs, List<Map<String, Object>> samples) {
         BundleMetadata metadata = metadata(loaded, name, version, inputSchema, outputs, Map.of());
-        return assemble(metadata, samples, staging -> copyTree(savedPipeline, staging));
+        return assemble(metadata, samples, staging -> BundleFiles.copyTree(savedPipeline, staging));
     }
 
     private static BundleMetadata metadata(PipelineModel model, String name, String version, StructType inputSchema,
@@ -127,19 +126,6 @@ public final class BundleWriter {
             for (Map<String, Object> record : samples) {
                 out.write(Json.MAPPER.writeValueAsString(record));
                 out.write('\n');
-            }
-        }
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> paths = Files.walk(from)) {
-            for (Path p : (Iterable<Path>) paths::iterator) {
-                Path dest = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(dest);
-                } else {
-                    Files.copy(p, dest, StandardCopyOption.COPY_ATTRIBUTES);
-                }
             }
         }
     }

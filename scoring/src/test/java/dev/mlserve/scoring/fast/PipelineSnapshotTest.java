@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.mlserve.scoring.bundle.Bundle;
+import dev.mlserve.scoring.bundle.BundleFiles;
 import dev.mlserve.scoring.bundle.BundleWriter;
 import dev.mlserve.scoring.score.PipelineScorer;
 import dev.mlserve.scoring.testing.Parity;
 import dev.mlserve.scoring.testing.ParityPipelines;
 import dev.mlserve.scoring.testing.ParityPipelines.Kind;
 import dev.mlserve.scoring.testing.TestSpark;
-import dev.mlserve.scoring.testing.Trees;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.ObjectOutputStream;
@@ -173,7 +173,7 @@ class PipelineSnapshotTest {
 
     private Bundle copy(Bundle bundle, String version) throws IOException {
         Path target = root.resolve(bundle.metadata().name()).resolve(version);
-        Trees.copy(bundle.directory(), target);
+        BundleFiles.copyTree(bundle.directory(), target);
         return new Bundle(bundle.metadata(), target);
     }
 
