@@ -1,6 +1,7 @@
 package dev.mlserve.scoring.bundle;
 
 import dev.mlserve.scoring.io.FileFormat;
+import dev.mlserve.scoring.io.InputReader;
 import java.nio.file.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -27,9 +28,9 @@ public final class InputSchemas {
         FileFormat format = FileFormat.fromFileName(sample.getFileName().toString());
         String path = sample.toAbsolutePath().toUri().toString();
         Dataset<Row> df = switch (format) {
-            case CSV -> spark.read().option("header", "true").option("inferSchema", "true").csv(path);
-            case JSONL -> spark.read().json(path);
-            case PARQUET -> spark.read().parquet(path);
+            case CSV -> InputReader.literal(spark).option("header", "true").option("inferSchema", "true").csv(path);
+            case JSONL -> InputReader.literal(spark).json(path);
+            case PARQUET -> InputReader.literal(spark).parquet(path);
         };
         return df.schema();
     }

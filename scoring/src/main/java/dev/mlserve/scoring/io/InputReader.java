@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -37,6 +38,11 @@ import org.apache.spark.sql.types.StructType;
  */
 public final class InputReader {
     static final String CORRUPT = "_corrupt_record";
+    /**
+     * Spark's data source option that turns its glob expansion off (on by default). Without it a path
+     * such as {@code incoming/churn/*.csv}, which S3 allows as an object key, reads every CSV beside it.
+     */
+    private static final String GLOB_PATHS = "__globPaths__";
 
     private final SparkSession spark;
     private final BundleMetadata metadata;
@@ -44,6 +50,15 @@ public final class InputReader {
     public InputReader(SparkSession spark, BundleMetadata metadata) {
         this.spark = spark;
         this.metadata = metadata;
+    }
+
+    /**
+     * A reader that takes each path literally: an object or folder named with glob characters
+     * ({@code * ? [ ] { } \}) is read as named, never expanded to other files. Every input that is
+     * read for scoring or for a schema goes through this.
+     */
+    public static DataFrameReader literal(SparkSession spark) {
+        return spark.read().option(GLOB_PATHS, "false");
     }
 
     public ValidatedInput read(String path, FileFormat format) {
@@ -60,7 +75,7 @@ public final class InputReader {
     }
 
     private ValidatedInput readCsv(String path, RowScoring scoring) {
-        String[] header = spark.read().option("header", "true").csv(path).columns();
+        String[] header = literal(spark).option("header", "true").csv(path).columns();
         if (header.length == 0) {
             throw new BadInputException("the CSV file is empty or has no header row",
                     List.of(new Violation(-1, null, "a header row naming the columns is required")));
@@ -71,7 +86,7 @@ public final class InputReader {
         }
         StructType input = raw;
         requireColumns(Arrays.asList(header));
-        Dataset<Row> rows = spark.read()
+        Dataset<Row> rows = literal(spark)
                 .option("header", "true")
                 .option("mode", "PERMISSIVE")
                 .option("columnNameOfCorruptRecord", CORRUPT)
@@ -81,7 +96,7 @@ public final class InputReader {
     }
 
     private ValidatedInput readJsonLines(String path, RowScoring scoring) {
-        Dataset<Row> lines = spark.read().text(path).filter(functions.trim(functions.col("value")).notEqual(""));
+        Dataset<Row> lines = literal(spark).text(path).filter(functions.trim(functions.col("value")).notEqual(""));
         StructType input = new StructType();
         for (FieldSpec f : metadata.inputSchema()) {
             input = input.add(f.name(), f.type().sparkType(), true);
@@ -96,7 +111,7 @@ public final class InputReader {
     }
 
     private ValidatedInput readParquet(String path, RowScoring scoring) {
-        Dataset<Row> rows = spark.read().parquet(path);
+        Dataset<Row> rows = literal(spark).parquet(path);
         requireColumns(Arrays.asList(rows.columns()));
         return validate(rows, rows.schema(), RecordValidator.Mode.JSON, FileFormat.PARQUET, scoring);
     }

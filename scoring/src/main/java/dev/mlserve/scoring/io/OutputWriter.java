@@ -105,7 +105,7 @@ final class OutputWriter {
                             org.apache.spark.sql.functions.col(ValidatedInput.ERRORS),
                             org.apache.spark.sql.functions.lit("}"))))
                     .write().mode(SaveMode.Overwrite).text(tmp.toString());
-            FileStatus[] parts = fs.globStatus(new Path(tmp, "part-*"));
+            FileStatus[] parts = parts(tmp, "");
             if (parts == null || parts.length != 1) {
                 throw new IOException("expected one rejected part file under " + tmp);
             }
@@ -135,9 +135,17 @@ final class OutputWriter {
         }
     }
 
+    /**
+     * The part files Spark wrote into {@code dir} ending in {@code suffix}. Listed, not globbed: the
+     * result folder is named after the upload, whose name may hold glob characters.
+     */
+    private FileStatus[] parts(Path dir, String suffix) throws IOException {
+        return fs.listStatus(dir, p -> p.getName().startsWith("part-") && p.getName().endsWith(suffix));
+    }
+
     private void renameParts(Path dir, String from, String to) {
         try {
-            for (FileStatus part : fs.globStatus(new Path(dir, "part-*" + from))) {
+            for (FileStatus part : parts(dir, from)) {
                 String name = part.getPath().getName();
                 fs.rename(part.getPath(), new Path(dir, name.substring(0, name.length() - from.length()) + to));
             }

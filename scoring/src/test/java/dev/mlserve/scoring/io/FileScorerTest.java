@@ -110,6 +110,29 @@ class FileScorerTest {
         assertThat(readScored(dir.resolve("out/scored"), format).keySet()).containsExactlyInAnyOrder(0, 3);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"*.csv", "a[1].csv", "{a,b}.csv", "?.csv"})
+    void score_fileNamedLikeAGlobBesideOthers_readsOnlyThatFileIntoAFolderNamedLikeIt(String name)
+            throws IOException {
+        PipelineScorer scorer = PipelineScorer.load(spark, ParityPipelines.bundle(Kind.ONE_HOT_LOGISTIC));
+        Path folder = Files.createDirectories(dir.resolve("incoming"));
+        String header = "id,plan,region,tenure,charges,calls,autopay\n";
+        String row = "0,basic,north,12,50.5,1,true\n";
+        Files.writeString(folder.resolve("a.csv"), header + row.repeat(5));
+        Files.writeString(folder.resolve("b.csv"), header + row.repeat(7));
+        Files.writeString(folder.resolve("a1.csv"), header + row.repeat(11));
+        Files.writeString(folder.resolve(name), header + row.repeat(3));
+
+        Path out = dir.resolve("scored").resolve(name);
+        Manifest manifest = new FileScorer(spark, scorer).score(folder.resolve(name).toString(), FileFormat.CSV,
+                out.toString(), RunInfo.inline("test"));
+
+        assertThat(manifest.status()).isEqualTo(Manifest.SUCCEEDED);
+        assertThat(manifest.rowsIn()).isEqualTo(3);
+        assertThat(Files.readString(out.resolve("_manifest.json"))).contains("\"rowsIn\" : 3");
+        assertThat(parts(out.resolve("scored"), ".csv")).isNotEmpty();
+    }
+
     @Test
     void score_csvWithoutRequiredColumn_endsFailedManifestNamingTheColumn() throws IOException {
         PipelineScorer scorer = PipelineScorer.load(spark, ParityPipelines.bundle(Kind.ONE_HOT_LOGISTIC));
