@@ -1,11 +1,14 @@
 package dev.mlserve.functions.store;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * Object keys as both stores accept them: relative, '/'-separated, no empty, "." or ".." segment,
  * no backslash or control character. A local directory can then never be escaped, and an S3 key
  * written here is always also a valid local key.
  */
 public final class Keys {
+    /** S3's limit: 1,024 bytes of the key's UTF-8 form. */
     public static final int MAX_LENGTH = 1024;
 
     private Keys() {
@@ -25,8 +28,8 @@ public final class Keys {
         if (prefix == null) {
             throw new IllegalArgumentException("key is null");
         }
-        if (prefix.length() > MAX_LENGTH) {
-            throw new IllegalArgumentException("key longer than " + MAX_LENGTH + " characters");
+        if (utf8Length(prefix) > MAX_LENGTH) {
+            throw new IllegalArgumentException("key longer than " + MAX_LENGTH + " bytes (UTF-8)");
         }
         if (prefix.startsWith("/")) {
             throw new IllegalArgumentException("key must be relative: '" + prefix + "'");
@@ -47,5 +50,10 @@ public final class Keys {
             }
         }
         return prefix;
+    }
+
+    /** The key's length as S3 counts it: bytes of its UTF-8 form. */
+    public static int utf8Length(String key) {
+        return key.getBytes(StandardCharsets.UTF_8).length;
     }
 }

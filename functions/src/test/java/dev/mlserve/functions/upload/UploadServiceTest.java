@@ -220,6 +220,51 @@ class UploadServiceTest {
     }
 
     @Test
+    void handle_keyNestedInsideAnotherUploadsResultFolder_isRefusedUnderUnroutableAndLeavesThatResultAlone()
+            throws Exception {
+        service.handle(upload("incoming/churn/a.csv", "plan\nbasic\n"));
+        List<String> before = local.list("scored/churn/a.csv/");
+
+        // (a local folder cannot hold both objects; S3 can, and the key is refused before it is read)
+        Outcome outcome = service.handle(new Upload(BUCKET, "incoming/churn/a.csv/scored/x.csv", "e", 11L));
+        Outcome again = service.handle(upload("incoming/churn/a.csv", "plan\npremium\n"));
+
+        assertThat(outcome.action()).isEqualTo(Action.REFUSED);
+        assertThat(outcome.detail()).contains("inside a folder named like an upload ('a.csv')");
+        assertThat(outcome.where()).startsWith("scored/_unroutable/");
+        assertThat(manifest(outcome.where()).path("status").asText()).isEqualTo("FAILED");
+        assertThat(again.action()).isEqualTo(Action.SCORED_INLINE);
+        assertThat(local.list("scored/churn/a.csv/")).containsExactlyElementsOf(before);
+        assertThat(local.list("scored/")).noneMatch(k -> k.startsWith("scored/churn/a.csv/scored/x.csv"));
+    }
+
+    @Test
+    void handle_folderNotNamedLikeAnUpload_isScoredIntoItsSubFolder() throws Exception {
+        Outcome outcome = service.handle(upload("incoming/churn/2026/11/a.csv", "plan\nbasic\n"));
+
+        assertThat(outcome.action()).isEqualTo(Action.SCORED_INLINE);
+        assertThat(outcome.where()).isEqualTo("scored/churn/2026/11/a.csv/");
+    }
+
+    @Test
+    void handle_thousandByteKey_isRefusedUnderUnroutableBeforeAnythingIsCleared() throws Exception {
+        service.handle(upload("incoming/churn/a.csv", "plan\nbasic\n"));
+        String name = "é".repeat(490) + ".csv"; // 980 bytes of UTF-8 in 494 characters
+        String key = "incoming/churn/" + name;
+        Upload upload = new Upload(BUCKET, key, "0123456789abcdef0123456789abcdef", 11L);
+
+        Outcome outcome = service.handle(upload);
+
+        assertThat(key.getBytes(StandardCharsets.UTF_8)).hasSizeBetween(990, 1010);
+        assertThat(outcome.action()).isEqualTo(Action.REFUSED);
+        assertThat(outcome.detail()).contains("too long").contains("at most 865 bytes");
+        String prefix = "scored/_unroutable/" + Tokens.sha256Hex(key).substring(0, 16) + "/";
+        assertThat(outcome.where()).isEqualTo(prefix);
+        assertThat(manifest(prefix).path("status").asText()).isEqualTo("FAILED");
+        assertThat(manifest("scored/churn/a.csv/").path("status").asText()).isEqualTo("SUCCEEDED");
+    }
+
+    @Test
     void handle_keyWithAnEmptySegment_isRefusedWithoutTouchingTheKey() throws Exception {
         Outcome outcome = service.handle(new Upload(BUCKET, "incoming/churn//a.csv", "e", 5L));
 
@@ -252,6 +297,39 @@ class UploadServiceTest {
         assertThat(outcome.action()).isEqualTo(Action.IGNORED);
         assertThat(inlineCalls).isZero();
         assertThat(store.writes).isEmpty();
+    }
+
+    @Test
+    void handle_objectOverwrittenWhileTheUploadIsRead_isIgnoredAndNothingIsScoredUnderTheOldEtag()
+            throws Exception {
+        Upload upload = upload("incoming/churn/a.csv", "plan\nbasic\n");
+        store.afterDownload = () -> {
+            try {
+                local.put("incoming/churn/a.csv", "plan\npremium\npremium\n".getBytes(StandardCharsets.UTF_8),
+                        "text/csv");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+
+        Outcome outcome = service.handle(upload);
+
+        assertThat(outcome.action()).isEqualTo(Action.IGNORED);
+        assertThat(outcome.detail()).contains("replaced while being read");
+        assertThat(inlineCalls).isZero();
+        assertThat(local.head("scored/churn/a.csv/_manifest.json")).isEmpty();
+    }
+
+    @Test
+    void handle_inLocalEmulationAnEventWithSamsPlaceholderEtag_scoresTheCurrentObject() throws Exception {
+        UploadService emulated = new UploadService(store, bundles, inline, jobs,
+                new UploadService.Settings(null, "models/", INLINE_MAX, temp.resolve("scratch")));
+        Upload real = upload("incoming/churn/a.csv", "plan\nbasic\n");
+
+        Outcome outcome = emulated.handle(new Upload(BUCKET, real.key(), "0123456789abcdef0123456789abcdef", 11L));
+
+        assertThat(outcome.action()).isEqualTo(Action.SCORED_INLINE);
+        assertThat(manifest("scored/churn/a.csv/").path("inputEtag").asText()).isEqualTo(real.etag());
     }
 
     @Test
