@@ -122,7 +122,7 @@ public final class PredictHandler implements RequestHandler<APIGatewayProxyReque
         ApiResponse response;
         try {
             response = service.handle(ApiEvents.toRequest(event, requestId), facts);
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // a checked SparkException can escape Scala code that javac does not see
             response = failure(e, requestId);
         }
         telemetry.record(facts, response.status(), (System.nanoTime() - started) / 1_000_000, errorOf(response),
@@ -131,7 +131,7 @@ public final class PredictHandler implements RequestHandler<APIGatewayProxyReque
     }
 
     /** The one place failures become HTTP statuses. No stack trace ever reaches the caller. */
-    static ApiResponse failure(RuntimeException e, String requestId) {
+    static ApiResponse failure(Exception e, String requestId) {
         if (e instanceof BadInputException || e instanceof ModelNotFoundException) {
             return ApiResponse.of(Responses.status(e), Responses.error(e, requestId));
         }

@@ -116,7 +116,7 @@ public final class LocalBatchLauncher implements BatchLauncher, AutoCloseable {
                     : new JobState("FAILED", "the input could not be scored: " + manifest.error()));
             LOG.info("local run ended: jobId={} runId={} status={} rowsIn={} ms={}", job.jobId(), runId,
                     manifest.status(), manifest.rowsIn(), (System.nanoTime() - started) / 1_000_000);
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // a checked SparkException can escape Spark's Scala code
             states.put(runId, new JobState("FAILED", e.getClass().getSimpleName() + ": " + e.getMessage()));
             LOG.error("local run failed: jobId={} runId={}", job.jobId(), runId, e);
         } catch (Error e) {

@@ -13,14 +13,15 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.mlserve.functions.ports.Jobs;
 import dev.mlserve.functions.ports.Jobs.JobStatus;
+import dev.mlserve.functions.ports.Jobs;
 import dev.mlserve.functions.routing.RoutingPolicy;
 import dev.mlserve.functions.telemetry.EmfMetrics;
 import dev.mlserve.functions.telemetry.RequestTelemetry;
 import dev.mlserve.functions.testing.InMemoryObjectStore;
 import dev.mlserve.functions.testing.MutableClock;
 import dev.mlserve.scoring.bundle.BundleFiles;
+import dev.mlserve.scoring.bundle.BundleWriter;
 import dev.mlserve.scoring.bundle.LocalBundleStore;
 import dev.mlserve.scoring.json.Json;
 import dev.mlserve.scoring.score.PipelineScorer;
@@ -30,12 +31,19 @@ import dev.mlserve.scoring.testing.TestSpark;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.clustering.KMeans;
+import org.apache.spark.ml.feature.StringIndexer;
+import org.apache.spark.ml.feature.VectorAssembler;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -115,6 +123,41 @@ class PredictHandlerTest {
         } else {
             assertThat(predictions).isEqualTo(expected);
         }
+    }
+
+    @Test
+    void predict_whenAStageRefusesAnUnseenLabelUnderHandleInvalidError_answers400NamingRecordAndField()
+            throws Exception {
+        Path root = Files.createTempDirectory("mlserve-strict-bundle");
+        List<Map<String, Object>> known = ParityPipelines.records(200, 3).stream()
+                .filter(r -> !"enterprise".equals(r.get("plan"))).toList();
+        PipelineModel strict = new Pipeline().setStages(
+                new PipelineStage[] {
+                    new StringIndexer().setInputCol("plan").setOutputCol("plan_idx"),
+                    new VectorAssembler().setInputCols(new String[] {"plan_idx"})
+                            .setOutputCol("features"),
+                    new KMeans().setK(2).setSeed(1)})
+                .fit(ParityPipelines.frame(TestSpark.session(), known));
+        new BundleWriter(root).write(strict, "strict", "1", ParityPipelines.SCHEMA,
+                List.of("prediction"), Map.of());
+        APIGatewayProxyRequestEvent event = EventLoader.loadApiGatewayRestEvent("events/predict-records.json")
+                .withPath("/models/strict/predict")
+                .withPathParameters(Map.of("model", "strict"))
+                .withBody("{\"records\":[{\"plan\":\"basic\"},{\"plan\":\"enterprise\"}]}");
+        PredictHandler handler = handler(new RoutingPolicy(1000, MIB, 100_000, 6 * MIB), root);
+
+        APIGatewayProxyResponseEvent response = handler.handleRequest(event, ApiFixtures.context());
+        APIGatewayProxyResponseEvent next = handler.handleRequest(event.withBody(
+                "{\"records\":[{\"plan\":\"basic\"}]}"), ApiFixtures.context());
+
+        assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(400);
+        JsonNode body = body(response);
+        assertThat(body.get("error").asText()).isEqualTo("1 of 2 records cannot be scored by the model");
+        assertThat(body.get("details")).hasSize(1);
+        assertThat(body.at("/details/0/record").asInt()).isEqualTo(1);
+        assertThat(body.at("/details/0/field").asText()).isEqualTo("plan");
+        assertThat(body.at("/details/0/reason").asText()).contains("Unseen label: enterprise");
+        assertThat(next.getStatusCode()).as("the container keeps serving").isEqualTo(200);
     }
 
     @Test

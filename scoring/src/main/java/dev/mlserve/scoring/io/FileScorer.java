@@ -4,6 +4,7 @@ import dev.mlserve.scoring.error.BadInputException;
 import dev.mlserve.scoring.error.Violation;
 import dev.mlserve.scoring.fast.FastPathScorer;
 import dev.mlserve.scoring.fast.FastPipeline;
+import dev.mlserve.scoring.score.ModelFailures;
 import dev.mlserve.scoring.score.PipelineScorer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.ml.linalg.VectorUDT;
@@ -171,7 +173,23 @@ public final class FileScorer {
             List<String> outputs = scorer.defaultOutputs();
             Dataset<Row> valid = rows.filter(functions.col(ValidatedInput.ERRORS).isNull());
             Dataset<Row> scored = scorer.transform(valid).select(selection(validated, outputs));
-            writer.writeScored(scored, format, outputs, layout);
+            try {
+                writer.writeScored(scored, format, outputs, layout);
+            } catch (Exception e) { // Spark's job failure is a checked SparkException that javac does not see
+                Optional<String> reason = ModelFailures.rowFailure(e);
+                if (reason.isEmpty()) {
+                    throw e instanceof RuntimeException r ? r : new IllegalStateException("scoring failed: " + e, e);
+                }
+                // Spark's transform fails the whole file on one such row: no part of it is kept.
+                writer.clear();
+                String error = "the model cannot score a row of the file (Spark's transform stops at the first): "
+                        + reason.get();
+                Manifest failed = manifest(Manifest.FAILED, input, format, run, writer, rowsIn, rowsIn, started, error,
+                        List.of());
+                writer.writeManifest(failed);
+                LOG.warn("file refused: input={} reason={}", input, error);
+                return failed;
+            }
             writer.writeRejected(rows.filter(functions.col(ValidatedInput.ERRORS).isNotNull()), rejected,
                     OutputLayout.single(partitions));
             return finish(input, format, run, writer, started, rowsIn, rejected, bytes, partitions, layout,

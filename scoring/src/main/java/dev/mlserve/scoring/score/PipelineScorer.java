@@ -132,12 +132,36 @@ public final class PipelineScorer implements Scorer {
             rows.add(RowFactory.create(v));
         }
         Column[] selected = columns.stream().map(functions::col).toArray(Column[]::new);
-        List<Row> scored = transform(session().createDataFrame(rows, inputSchema)).select(selected).collectAsList();
+        List<Row> scored = collect(rows, selected);
         List<Map<String, Object>> predictions = new ArrayList<>(scored.size());
         for (Row row : scored) {
             predictions.add(OutputValues.toMap(row, columns));
         }
         return predictions;
+    }
+
+    /**
+     * Spark's answer for valid rows. A row that a stage refuses (an unseen label under
+     * {@code handleInvalid=error}) is the caller's mistake: a {@link BadInputException} naming the
+     * record and the stage's input field, never a fault.
+     */
+    private List<Row> collect(List<Row> rows, Column[] selected) {
+        try {
+            return transform(session().createDataFrame(rows, inputSchema)).select(selected).collectAsList();
+        } catch (Exception e) { // Spark's job failure is a checked SparkException that javac does not see
+            if (ModelFailures.rowFailure(e).isEmpty()) {
+                throw e instanceof RuntimeException r ? r : new IllegalStateException("transform failed: " + e, e);
+            }
+            List<Dataset<Row>> single = rows.stream()
+                    .map(r -> session().createDataFrame(List.of(r), inputSchema))
+                    .toList();
+            List<Violation> violations = ModelFailures.violations(model, single, Set.of(inputSchema.fieldNames()));
+            if (violations.isEmpty()) {
+                throw new IllegalStateException("transform failed though each record alone is scored: "
+                        + e.getMessage(), e);
+            }
+            throw ModelFailures.badInput(violations, rows.size());
+        }
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.mlserve.scoring.fast;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.mlserve.scoring.error.BadInputException;
 import dev.mlserve.scoring.schema.RecordValidator;
 import dev.mlserve.scoring.score.PipelineScorer;
 import dev.mlserve.scoring.testing.Parity;
@@ -70,7 +71,7 @@ class FastPathParityTest {
     }
 
     @Test
-    void predict_onStrictTreeWithUnseenCategory_answersThroughTransformLikeSpark() {
+    void predict_onStrictTreeWithUnseenCategory_isBadInputNamingTheRecordAndField() {
         PipelineScorer spark = FastPathFixtures.scorer("strict", FastPathFixtures.strictTree());
         FastPathScorer scorer = FastPathScorer.create(spark, FastPathFixtures.records(200, 10));
         List<Map<String, Object>> records = new ArrayList<>(FastPathFixtures.records(5, 11));
@@ -78,8 +79,14 @@ class FastPathParityTest {
 
         assertThat(scorer.fastPathEnabled()).as(scorer.fastPathStatus()).isTrue();
         assertThatThrownBy(() -> scorer.predict(records, null))
-                .isInstanceOf(Exception.class)
-                .hasMessageContaining("StringIndexer");
+                .isInstanceOfSatisfying(BadInputException.class, e -> {
+                    assertThat(e.getMessage()).isEqualTo("1 of 5 records cannot be scored by the model");
+                    assertThat(e.violations()).singleElement().satisfies(v -> {
+                        assertThat(v.record()).isEqualTo(2);
+                        assertThat(v.field()).isEqualTo("plan");
+                        assertThat(v.reason()).contains("Unseen label: enterprise");
+                    });
+                });
         assertThat(scorer.sparkRequests()).isEqualTo(1);
         assertThat(scorer.fastRequests()).isZero();
     }

@@ -1,7 +1,6 @@
 package dev.mlserve.scoring.io;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlserve.scoring.bundle.BundleMetadata;
@@ -183,9 +182,14 @@ class FileScorerFastPathTest {
                 .orderBy(functions.col("id").cast("int")).collectAsList().stream()
                 .map(r -> Double.parseDouble(r.getAs("prediction"))).toList();
         assertThat(predictions).isEqualTo(expected.stream().map(m -> m.get("prediction")).toList());
-        assertThatThrownBy(() -> new FileScorer(spark, plain).score(input.toString(), FileFormat.CSV,
-                dir.resolve("out-transform").toString(), RunInfo.inline("test")))
-                .as("plain Spark fails the whole file on the unseen label").hasStackTraceContaining("StringIndexer");
+        Manifest throughTransform = new FileScorer(spark, plain).score(input.toString(), FileFormat.CSV,
+                dir.resolve("out-transform").toString(), RunInfo.inline("test"));
+        assertThat(throughTransform.status()).as("plain Spark fails the whole file on the unseen label")
+                .isEqualTo(Manifest.FAILED);
+        assertThat(throughTransform.error()).contains("the model cannot score a row").contains("Unseen label");
+        assertThat(dir.resolve("out-transform/scored")).doesNotExist();
+        assertThat(Json.MAPPER.readTree(dir.resolve("out-transform/_manifest.json").toFile()).path("status").asText())
+                .isEqualTo(Manifest.FAILED);
     }
 
     @Test
