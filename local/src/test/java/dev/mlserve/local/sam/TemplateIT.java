@@ -123,6 +123,29 @@ class TemplateIT {
                 .allSatisfy(t -> assertThat(t.prefix()).isEqualTo("incoming/"));
     }
 
+    @Test
+    @SuppressWarnings("unchecked")
+    void uploadFunction_eventsFailingEveryRetrySendToAQueueItMayWriteTo() throws IOException {
+        Map<String, Object> resources = (Map<String, Object>) template().get("Resources");
+        Map<String, Object> upload = (Map<String, Object>) ((Map<String, Object>) resources.get("UploadFunction"))
+                .get("Properties");
+        Map<String, Object> invoke = (Map<String, Object>) upload.get("EventInvokeConfig");
+        Map<String, Object> onFailure = (Map<String, Object>) ((Map<String, Object>) invoke.get("DestinationConfig"))
+                .get("OnFailure");
+
+        assertThat(invoke.get("MaximumRetryAttempts")).isEqualTo(2);
+        assertThat(onFailure.get("Type")).isEqualTo("SQS");
+        List<String> target = (List<String>) ((Map<String, Object>) onFailure.get("Destination")).get("Fn::GetAtt");
+        assertThat(target).containsExactly("UploadFailuresQueue", "Arn");
+        assertThat(((Map<String, Object>) resources.get("UploadFailuresQueue")).get("Type"))
+                .isEqualTo("AWS::SQS::Queue");
+        assertThat(allowStatements(resources.get("UploadFunction")))
+                .anySatisfy(st -> {
+                    assertThat(actions(st)).containsExactly("sqs:SendMessage");
+                    assertThat(st.get("Resource")).isEqualTo(Map.of("Fn::GetAtt", List.of("UploadFailuresQueue", "Arn")));
+                });
+    }
+
     /** Every Allow statement's object resources for an action end in one of the given prefixes + "/*". */
     private static void assertS3Prefixes(Map<String, Object> resources, String logicalId, String action,
                                          String... prefixes) {
