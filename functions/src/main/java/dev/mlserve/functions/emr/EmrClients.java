@@ -2,6 +2,7 @@ package dev.mlserve.functions.emr;
 
 import dev.mlserve.scoring.store.S3Clients;
 import java.net.URI;
+import java.time.Duration;
 import java.util.Map;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -15,6 +16,13 @@ import software.amazon.awssdk.services.emrserverless.EmrServerlessClientBuilder;
  * (system properties {@code aws.endpointUrlEmrServerless} / {@code aws.endpointUrl}).
  */
 public final class EmrClients {
+    /**
+     * Bounds on every EMR Serverless call, retries included, so a submit that hangs ends in time for
+     * another delivery of the event to take it over (StoreJobs.DEFAULT_TAKEOVER_AFTER).
+     */
+    public static final Duration API_CALL_TIMEOUT = Duration.ofSeconds(20);
+    public static final Duration API_CALL_ATTEMPT_TIMEOUT = Duration.ofSeconds(8);
+
     private EmrClients() {
     }
 
@@ -27,7 +35,9 @@ public final class EmrClients {
     public static EmrServerlessClientBuilder builder(Region region, URI endpointOverride) {
         EmrServerlessClientBuilder builder = EmrServerlessClient.builder()
                 .region(region)
-                .httpClientBuilder(ApacheHttpClient.builder());
+                .httpClientBuilder(ApacheHttpClient.builder())
+                .overrideConfiguration(c -> c.apiCallTimeout(API_CALL_TIMEOUT)
+                        .apiCallAttemptTimeout(API_CALL_ATTEMPT_TIMEOUT));
         if (endpointOverride != null) {
             builder.endpointOverride(endpointOverride);
         }

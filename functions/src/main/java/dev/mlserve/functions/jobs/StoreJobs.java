@@ -49,8 +49,15 @@ public final class StoreJobs implements Jobs {
     private static final Logger LOG = LoggerFactory.getLogger(StoreJobs.class);
     public static final String JOBS_PREFIX = "jobs/";
     public static final String TOKEN_PREFIX = "jobs/by-token/";
-    /** Longer than a Lambda can run: a marker this old without a record belongs to a dead submit. */
-    public static final Duration DEFAULT_TAKEOVER_AFTER = Duration.ofMinutes(16);
+    /**
+     * Longer than a submit can take (each EMR call is bounded by the client's apiCallTimeout, and the
+     * throttling backoff by its attempts: about 95 s at most), shorter than S3's second retry of an
+     * event (about 3 minutes after the first delivery): a marker this old without a record belongs to
+     * a submit that died, and the next delivery takes it over.
+     */
+    public static final Duration DEFAULT_TAKEOVER_AFTER = Duration.ofMinutes(2);
+    /** Runs started for one clientToken: the first and, after FAILED or CANCELLED runs, this many more. */
+    static final int MAX_ATTEMPTS = 3;
     private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     private static final String JSON = "application/json";
 
@@ -94,9 +101,17 @@ public final class StoreJobs implements Jobs {
                     .orElseThrow(() -> new IllegalStateException("marker " + markerKey + " vanished"));
             Optional<JobRecord> existing = read(recordKey(marker.jobId()), JobRecord.class);
             if (existing.isPresent()) {
+                JobStatus status = statusOf(existing.get());
+                if (redo(status) && attempt(token) < MAX_ATTEMPTS) {
+                    LOG.warn("job for this client token ended {} without a result; starting it again: jobId={}",
+                            status.state(), marker.jobId());
+                    int next = attempt(token) + 1;
+                    return submit(run.withJobId(baseJobId(marker.jobId(), token) + "-a" + next)
+                            .withClientToken(baseToken(token) + ATTEMPT + next), model, version, routeReason);
+                }
                 LOG.info("job already submitted for this client token: jobId={} existingJobId={}", job.jobId(),
                         marker.jobId());
-                return statusOf(existing.get());
+                return status;
             }
             boolean stale = Instant.parse(marker.at()).plus(takeoverAfter).isBefore(clock.instant());
             if (!Marker.START_FAILED.equals(marker.state()) && !stale) {
@@ -110,6 +125,34 @@ public final class StoreJobs implements Jobs {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot record job " + job.jobId() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A run that ended FAILED or CANCELLED without a manifest of its own (the backend failed it, or
+     * someone cancelled it) is started again when its event comes again; a run that wrote a FAILED
+     * manifest refused its input, and the same input would be refused again.
+     */
+    private static boolean redo(JobStatus status) {
+        return (status.state().equals("FAILED") || status.state().equals("CANCELLED")) && status.rowsIn() == null;
+    }
+
+    /** Attempts after the first carry their number in the clientToken: {@code <token>#attempt=2}. */
+    private static final String ATTEMPT = "#attempt=";
+
+    private static int attempt(String token) {
+        int at = token.lastIndexOf(ATTEMPT);
+        return at < 0 ? 1 : Integer.parseInt(token.substring(at + ATTEMPT.length()));
+    }
+
+    private static String baseToken(String token) {
+        int at = token.lastIndexOf(ATTEMPT);
+        return at < 0 ? token : token.substring(0, at);
+    }
+
+    private static String baseJobId(String jobId, String token) {
+        String suffix = "-a" + attempt(token);
+        return attempt(token) > 1 && jobId.endsWith(suffix) ? jobId.substring(0, jobId.length() - suffix.length())
+                : jobId;
     }
 
     @Override

@@ -49,6 +49,10 @@ public interface BatchLauncher {
             return new BatchJob(jobId, bundleUri, inputUri, format, outputUri, inputEtag, clientToken, tags, reason);
         }
 
+        public BatchJob withClientToken(String token) {
+            return new BatchJob(jobId, bundleUri, inputUri, format, outputUri, inputEtag, token, tags, routeReason);
+        }
+
         public BatchJob withJobId(String id) {
             return new BatchJob(id, bundleUri, inputUri, format, outputUri, inputEtag, clientToken, tags, routeReason);
         }

@@ -42,7 +42,7 @@ import org.mockito.ArgumentCaptor;
 
 class StoreJobsTest {
     private static final Instant NOW = Instant.parse("2026-11-25T10:00:00Z");
-    private static final Duration TAKEOVER = Duration.ofMinutes(16);
+    private static final Duration TAKEOVER = StoreJobs.DEFAULT_TAKEOVER_AFTER;
 
     @TempDir
     Path root;
@@ -183,6 +183,67 @@ class StoreJobsTest {
         assertThat(started.getValue().clientToken()).isEqualTo("dead-token");
         assertThat(status.jobId()).isEqualTo("orphan");
         assertThat(json("jobs/orphan.json").path("runId").asText()).isEqualTo("run-9");
+    }
+
+    @Test
+    void submit_markerLeftStartingByADeadSubmit_isBusyAtS3sFirstRetryAndTakenOverAtItsSecond() throws Exception {
+        String marker = "jobs/by-token/" + Tokens.sha256Hex("stuck-token");
+        store.put(marker, ("{\"jobId\":\"stuck\",\"state\":\"STARTING\",\"at\":\"" + NOW + "\"}")
+                .getBytes(StandardCharsets.UTF_8), "application/json");
+        when(launcher.start(any())).thenReturn("run-7");
+
+        assertThatThrownBy(() -> jobsAt(NOW.plusSeconds(60)).submit(job("mine", "stuck-token"), "churn", "1", "r"))
+                .isInstanceOf(SubmitInProgressException.class);
+        JobStatus second = jobsAt(NOW.plusSeconds(180)).submit(job("mine", "stuck-token"), "churn", "1", "r");
+
+        assertThat(second.jobId()).isEqualTo("stuck");
+        assertThat(second.state()).isEqualTo("SUBMITTED");
+        verify(launcher, times(1)).start(any());
+        assertThat(json("jobs/stuck.json").path("runId").asText()).isEqualTo("run-7");
+    }
+
+    @Test
+    void submit_whenTheTokensJobEndedFailedWithoutAResult_startsANewAttemptWithANewClientToken() throws Exception {
+        when(launcher.start(any())).thenReturn("run-1", "run-2");
+        jobs.submit(job("j1", "redo-token"), "churn", "1", "r");
+        when(launcher.state("run-1")).thenReturn(new JobState("FAILED", "executor lost"));
+        when(launcher.state("run-2")).thenReturn(new JobState("RUNNING", null));
+
+        JobStatus redone = jobs.submit(job("j1", "redo-token"), "churn", "1", "r");
+        JobStatus again = jobs.submit(job("j1", "redo-token"), "churn", "1", "r");
+
+        ArgumentCaptor<BatchJob> started = ArgumentCaptor.forClass(BatchJob.class);
+        verify(launcher, times(2)).start(started.capture());
+        assertThat(started.getAllValues().get(1).jobId()).isEqualTo("j1-a2");
+        assertThat(started.getAllValues().get(1).clientToken()).isEqualTo("redo-token#attempt=2");
+        assertThat(redone.jobId()).isEqualTo("j1-a2");
+        assertThat(again.jobId()).as("a running attempt is answered, not started again").isEqualTo("j1-a2");
+        assertThat(again.state()).isEqualTo("RUNNING");
+    }
+
+    @Test
+    void submit_whenTheJobsManifestSaysItRefusedTheInput_doesNotStartItAgain() throws Exception {
+        when(launcher.start(any())).thenReturn("run-1");
+        jobs.submit(job("j1", "refused-token"), "churn", "1", "r");
+        writeManifest("j1", "FAILED");
+
+        JobStatus status = jobs.submit(job("j1", "refused-token"), "churn", "1", "r");
+
+        assertThat(status.state()).isEqualTo("FAILED");
+        verify(launcher, times(1)).start(any());
+    }
+
+    @Test
+    void submit_afterEveryAttemptWasCancelled_answersTheLastAttemptInsteadOfStartingMore() {
+        when(launcher.start(any())).thenReturn("run-1", "run-2", "run-3", "run-4");
+        when(launcher.state(any())).thenReturn(new JobState("CANCELLED", null));
+
+        for (int i = 0; i < 5; i++) {
+            jobs.submit(job("j1", "cancel-token"), "churn", "1", "r");
+        }
+
+        verify(launcher, times(StoreJobs.MAX_ATTEMPTS)).start(any());
+        assertThat(jobs.submit(job("j1", "cancel-token"), "churn", "1", "r").jobId()).isEqualTo("j1-a3");
     }
 
     @Test
