@@ -6,6 +6,7 @@ import com.amazonaws.services.lambda.runtime.events.S3Event;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlserve.functions.api.ApiRoutes;
 import dev.mlserve.functions.config.FunctionConfig;
+import dev.mlserve.functions.store.LocalUris;
 import dev.mlserve.jobs.args.Flags;
 import dev.mlserve.jobs.train.ChurnDemoData;
 import dev.mlserve.jobs.train.TrainArgs;
@@ -105,8 +106,9 @@ final class Demo {
         Path result = store.resolve("scored").resolve(model).resolve("customers.csv");
         JsonNode manifest = Json.MAPPER.readTree(result.resolve("_manifest.json").toFile());
         answers.put("manifest", manifest);
-        answers.put("rejectedRows", Files.readAllLines(result.resolve("rejected.jsonl")).stream()
-                .map(Demo::json).toList());
+        // The manifest names the run folder that holds the result: readers follow it.
+        Path rejected = LocalUris.toPath(manifest.path("output").path("rejected").asText());
+        answers.put("rejectedRows", Files.readAllLines(rejected).stream().map(Demo::json).toList());
 
         String action = upload.path("outcomes").path(0).path("action").asText();
         return described.status() == 200 && small.status() == 200 && large.status() == 202 && job != null

@@ -102,7 +102,7 @@ public final class StoreJobs implements Jobs {
             Optional<JobRecord> existing = read(recordKey(marker.jobId()), JobRecord.class);
             if (existing.isPresent()) {
                 JobStatus status = statusOf(existing.get());
-                if (redo(status) && attempt(token) < MAX_ATTEMPTS) {
+                if (attempt(token) < MAX_ATTEMPTS && endedWithoutResult(existing.get())) {
                     LOG.warn("job for this client token ended {} without a result; starting it again: jobId={}",
                             status.state(), marker.jobId());
                     int next = attempt(token) + 1;
@@ -132,8 +132,13 @@ public final class StoreJobs implements Jobs {
      * someone cancelled it) is started again when its event comes again; a run that wrote a FAILED
      * manifest refused its input, and the same input would be refused again.
      */
-    private static boolean redo(JobStatus status) {
-        return (status.state().equals("FAILED") || status.state().equals("CANCELLED")) && status.rowsIn() == null;
+    private boolean endedWithoutResult(JobRecord job) {
+        Optional<JsonNode> manifest = manifestOf(job);
+        if (manifest.isPresent() && job.jobId().equals(manifest.get().path("jobId").asText(null))) {
+            return false;
+        }
+        String state = launcher.state(job.runId()).state();
+        return state.equals("FAILED") || state.equals("CANCELLED");
     }
 
     /** Attempts after the first carry their number in the clientToken: {@code <token>#attempt=2}. */

@@ -34,6 +34,25 @@ public interface ObjectStore {
         }
     }
 
+    /**
+     * Copies one version of an object to a local file: the version {@code versionId} names when it is
+     * known (a versioned bucket), else the object only while its ETag is {@code etag}. Answers false,
+     * leaving no file, when that version is gone (overwritten or deleted since): new bytes are never
+     * read under an old ETag. This default checks the ETag before and after the copy (enough for a
+     * store on one machine); the S3 adapter asks S3 itself ({@code versionId}, {@code If-Match}).
+     */
+    default boolean downloadVersion(String key, String versionId, String etag, Path target) throws IOException {
+        if (!head(key).map(ObjectInfo::etag).filter(etag::equals).isPresent()) {
+            return false;
+        }
+        download(key, target);
+        if (!head(key).map(ObjectInfo::etag).filter(etag::equals).isPresent()) {
+            Files.deleteIfExists(target);
+            return false;
+        }
+        return true;
+    }
+
     void put(String key, byte[] bytes, String contentType) throws IOException;
 
     /** Uploads a local file. */
@@ -44,6 +63,16 @@ public interface ObjectStore {
      * nothing, when one exists. The building block of at-most-once job starts.
      */
     boolean putIfAbsent(String key, byte[] bytes, String contentType) throws IOException;
+
+    /**
+     * Replaces an object only while its ETag is {@code etag} (S3 {@code If-Match}); answers false,
+     * writing nothing, when it has another or is gone. With {@link #putIfAbsent} the building block
+     * of the result commit: two writers of one manifest never both win.
+     */
+    boolean putIfMatch(String key, byte[] bytes, String contentType, String etag) throws IOException;
+
+    /** An object's bytes and the ETag of exactly those bytes (for a later {@link #putIfMatch}); empty when absent. */
+    Optional<Stored> read(String key) throws IOException;
 
     /** Removes an object; nothing happens when there is none. */
     void delete(String key) throws IOException;
@@ -58,5 +87,9 @@ public interface ObjectStore {
     String uri(String key);
 
     record ObjectInfo(String key, long size, String etag) {
+    }
+
+    /** @param etag unquoted, as {@link ObjectInfo#etag()} */
+    record Stored(byte[] bytes, String etag) {
     }
 }

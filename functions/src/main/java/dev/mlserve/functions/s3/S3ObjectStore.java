@@ -4,6 +4,7 @@ import dev.mlserve.functions.ports.ObjectStore;
 import dev.mlserve.functions.store.Keys;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,8 +13,12 @@ import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
@@ -79,6 +84,35 @@ public final class S3ObjectStore implements ObjectStore {
         }
     }
 
+    /** GetObject of {@code versionId}, or with {@code If-Match: etag}: S3 answers 404 or 412 when it is gone. */
+    @Override
+    public boolean downloadVersion(String key, String versionId, String etag, Path target) throws IOException {
+        Keys.requireKey(key);
+        Path parent = target.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        Files.deleteIfExists(target);
+        GetObjectRequest.Builder request = GetObjectRequest.builder().bucket(bucket).key(key);
+        if (versionId != null && !versionId.isBlank() && !versionId.equals("null")) {
+            request.versionId(versionId);
+        } else {
+            request.ifMatch(etag);
+        }
+        try {
+            s3.getObject(request.build(), ResponseTransformer.toFile(target));
+        } catch (NoSuchKeyException e) {
+            return false;
+        } catch (S3Exception e) {
+            Files.deleteIfExists(target);
+            if (e.statusCode() == 412 || e.statusCode() == 404) {
+                return false;
+            }
+            throw e;
+        }
+        return true;
+    }
+
     @Override
     public void put(String key, byte[] bytes, String contentType) {
         s3.putObject(request(key, contentType).build(), RequestBody.fromBytes(bytes));
@@ -106,6 +140,39 @@ public final class S3ObjectStore implements ObjectStore {
                 }
                 LOG.info("conditional write conflict, trying again: key={} attempt={}", key, attempt);
             }
+        }
+    }
+
+    /** A conditional write ({@code If-Match}): S3 answers 412 when the ETag differs, 404 when the key is gone. */
+    @Override
+    public boolean putIfMatch(String key, byte[] bytes, String contentType, String etag) {
+        PutObjectRequest request = request(key, contentType).ifMatch("\"" + etag + "\"").build();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                s3.putObject(request, RequestBody.fromBytes(bytes));
+                return true;
+            } catch (NoSuchKeyException e) {
+                return false;
+            } catch (S3Exception e) {
+                if (e.statusCode() == 412 || e.statusCode() == 404) {
+                    return false;
+                }
+                if (e.statusCode() != 409 || attempt == CONFLICT_ATTEMPTS) {
+                    throw e;
+                }
+                LOG.info("conditional write conflict, trying again: key={} attempt={}", key, attempt);
+            }
+        }
+    }
+
+    @Override
+    public Optional<Stored> read(String key) {
+        Keys.requireKey(key);
+        try {
+            ResponseBytes<GetObjectResponse> object = s3.getObjectAsBytes(b -> b.bucket(bucket).key(key));
+            return Optional.of(new Stored(object.asByteArray(), unquote(object.response().eTag())));
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
         }
     }
 

@@ -4,6 +4,8 @@ import dev.mlserve.functions.ports.ObjectStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -16,6 +18,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -27,6 +30,8 @@ import java.util.stream.Stream;
  */
 public final class LocalObjectStore implements ObjectStore {
     private static final String TEMP_MARK = ".mlserve-tmp-";
+    /** One monitor per lock file: a FileLock excludes other processes, not this JVM's other threads. */
+    private static final ConcurrentHashMap<Path, Object> LOCKS = new ConcurrentHashMap<>();
 
     private final Path root;
 
@@ -118,6 +123,42 @@ public final class LocalObjectStore implements ObjectStore {
         }
     }
 
+    /**
+     * Compare and replace under a lock: the JVM's (threads) and a file lock beside the object (other
+     * processes on this machine, such as {@code invoke}'s child JVMs). The lock file is hidden from
+     * listings like the temporary files.
+     */
+    @Override
+    public boolean putIfMatch(String key, byte[] bytes, String contentType, String etag) throws IOException {
+        Path target = path(key);
+        Files.createDirectories(target.getParent());
+        Path lockFile = target.resolveSibling(TEMP_MARK + target.getFileName() + ".lock");
+        synchronized (LOCKS.computeIfAbsent(lockFile, p -> new Object())) {
+            try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 FileLock ignored = channel.lock()) {
+                if (!Files.isRegularFile(target) || !etag(target).equals(etag)) {
+                    return false;
+                }
+                put(key, bytes, contentType);
+                return true;
+            }
+        }
+    }
+
+    @Override
+    public Optional<Stored> read(String key) throws IOException {
+        Path file = path(key);
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        try {
+            byte[] bytes = Files.readAllBytes(file);
+            return Optional.of(new Stored(bytes, md5(bytes)));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
     @Override
     public void delete(String key) throws IOException {
         Path file = path(key);
@@ -175,6 +216,14 @@ public final class LocalObjectStore implements ObjectStore {
             return true;
         } catch (FileAlreadyExistsException e) {
             return false;
+        }
+    }
+
+    private static String md5(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("MD5 is not available", e);
         }
     }
 

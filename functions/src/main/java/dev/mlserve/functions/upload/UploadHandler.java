@@ -53,6 +53,12 @@ public final class UploadHandler implements RequestHandler<S3Event, String> {
         this.priming = null;
     }
 
+    /** The event's versionId; null when the bucket is unversioned (the event then has none or ""). */
+    private static String versionId(S3Entity s3) {
+        String id = s3.getObject().getVersionId();
+        return id == null || id.isBlank() ? null : id;
+    }
+
     @Override
     public String handleRequest(S3Event event, Context context) {
         List<UploadService.Outcome> outcomes = new ArrayList<>();
@@ -60,7 +66,8 @@ public final class UploadHandler implements RequestHandler<S3Event, String> {
             S3Entity s3 = record.getS3();
             try {
                 outcomes.add(service.handle(new UploadService.Upload(s3.getBucket().getName(),
-                        s3.getObject().getUrlDecodedKey(), s3.getObject().geteTag(), s3.getObject().getSizeAsLong())));
+                        s3.getObject().getUrlDecodedKey(), s3.getObject().geteTag(), versionId(s3),
+                        s3.getObject().getSizeAsLong())));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

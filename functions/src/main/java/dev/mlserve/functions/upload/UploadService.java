@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -35,8 +36,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Scores one uploaded object {@code incoming/<model>/<file>} into {@code scored/<model>/<file>/}.
  *
- * <p>Small objects (up to {@code inlineMaxBytes}) are scored here: downloaded to the scratch
- * folder, file-scored with the shared FileScorer, published with the manifest last. Larger ones
+ * <p>Small objects (up to {@code inlineMaxBytes}) are scored here: the version the event names is
+ * downloaded to the scratch folder, file-scored with the shared FileScorer, and committed by
+ * {@link ResultPublisher} (a run folder of its own, then a conditional manifest write), so duplicate
+ * and concurrent events of one version give one result and an overwrite gives the newer version's. Larger ones
  * start a batch job through {@link Jobs} with clientToken = sha256(bucket, key, ETag), so a
  * redelivered event starts no second job. An object whose SUCCEEDED manifest names its ETag is
  * done: nothing happens (a FAILED one is redone: the model may have been deployed since, and a
@@ -63,8 +66,15 @@ public final class UploadService {
     public record Settings(String bucket, String modelPrefix, long inlineMaxBytes, Path scratchDir) {
     }
 
-    /** One S3 event record: bucket, URL-decoded key, ETag and size as the event carries them. */
-    public record Upload(String bucket, String key, String etag, Long size) {
+    /**
+     * One S3 event record: bucket, URL-decoded key, ETag, versionId (null in an unversioned bucket)
+     * and size as the event carries them.
+     */
+    public record Upload(String bucket, String key, String etag, String versionId, Long size) {
+        /** An event of an unversioned bucket. */
+        public Upload(String bucket, String key, String etag, Long size) {
+            this(bucket, key, etag, null, size);
+        }
     }
 
     public enum Action { SCORED_INLINE, BATCH_SUBMITTED, REFUSED, ALREADY_DONE, IGNORED }
@@ -134,9 +144,17 @@ public final class UploadService {
             return new Outcome(key, Action.IGNORED, "the object no longer exists", null);
         }
         String etag = head.get().etag();
+        String versionId = upload.versionId();
         if (upload.etag() != null && !upload.etag().equals(etag)) {
-            return new Outcome(key, Action.IGNORED, "replaced since the event (its own event scores the new object)",
-                    null);
+            if (settings.bucket() != null) {
+                return new Outcome(key, Action.IGNORED,
+                        "replaced since the event (its own event scores the new object)", null);
+            }
+            // Local emulation: events made by hand or by `sam local generate-event` carry a
+            // placeholder eTag that no option changes; they mean "this object".
+            LOG.warn("event eTag {} is not the object's ({}): local emulation scores the current object", upload.etag(),
+                    etag);
+            versionId = null;
         }
         String prefix = parsed.outputPrefix();
         Manifest previous = publisher.existingManifest(prefix);
@@ -163,30 +181,42 @@ public final class UploadService {
         if (size <= settings.inlineMaxBytes()) {
             String reason = "object of " + size + " bytes <= upload inline limit of " + settings.inlineMaxBytes()
                     + " bytes";
-            return scoreInline(parsed, etag, format, version, reason);
+            return scoreInline(parsed, etag, versionId, format, version, reason);
         }
         String reason = "object of " + size + " bytes > upload inline limit of " + settings.inlineMaxBytes()
                 + " bytes";
         return submitBatch(upload.bucket(), parsed, etag, format, version, reason);
     }
 
-    private Outcome scoreInline(UploadKey upload, String etag, FileFormat format, String version,
+    private Outcome scoreInline(UploadKey upload, String etag, String versionId, FileFormat format, String version,
                                 String reason) throws IOException {
         Bundle bundle = bundles.fetch(upload.model(), version);
         Files.createDirectories(settings.scratchDir());
         Path work = Files.createTempDirectory(settings.scratchDir(), "upload-");
         try {
             Path input = work.resolve("input").resolve(localName(upload.fileName()));
-            store.download(upload.key(), input);
+            if (!store.downloadVersion(upload.key(), versionId, etag, input)) {
+                return new Outcome(upload.key(), Action.IGNORED,
+                        "replaced while being read (its own event scores the new object)", null);
+            }
             Path output = work.resolve("result");
             Manifest local = inline.score(bundle, input, format, output, new RunInfo("inline", reason, null, etag));
             String prefix = upload.outputPrefix();
-            publisher.publish(output, prefix, inStore(local, upload.key(), prefix));
-            return new Outcome(upload.key(), local.succeeded() ? Action.SCORED_INLINE : Action.REFUSED,
-                    local.succeeded()
-                            ? local.rowsScored() + " scored, " + local.rowsRejected() + " rejected"
-                            : local.error(),
-                    prefix);
+            String run = publisher.newRunPrefix(prefix);
+            ResultPublisher.Commit commit = publisher.publish(output, prefix, run,
+                    runPrefix -> inStore(local, upload.key(), runPrefix), new ResultPublisher.Version(etag, versionId),
+                    () -> isCurrent(upload.key(), etag));
+            return switch (commit) {
+                case DUPLICATE -> new Outcome(upload.key(), Action.ALREADY_DONE,
+                        "this object version was scored by another delivery of its event meanwhile", prefix);
+                case SUPERSEDED -> new Outcome(upload.key(), Action.IGNORED,
+                        "replaced while being scored (its own event scores the new object)", null);
+                case COMMITTED -> new Outcome(upload.key(), local.succeeded() ? Action.SCORED_INLINE : Action.REFUSED,
+                        local.succeeded()
+                                ? local.rowsScored() + " scored, " + local.rowsRejected() + " rejected"
+                                : local.error(),
+                        prefix);
+            };
         } finally {
             deleteTree(work);
         }
@@ -209,7 +239,14 @@ public final class UploadService {
         String now = Instant.now().toString();
         Manifest failed = new Manifest(Manifest.FAILED, inputUri, etag, format == null ? null : format.extension(),
                 model, null, 0, 0, 0, null, null, null, null, null, now, now, 0, reason, null);
-        publisher.publishFailure(prefix, failed);
+        boolean routable = model != null;
+        ResultPublisher.Commit commit = publisher.publishFailure(prefix, failed,
+                routable ? new ResultPublisher.Version(etag, null) : null,
+                () -> !routable || isCurrent(key, etag));
+        if (commit != ResultPublisher.Commit.COMMITTED) {
+            return new Outcome(key, Action.IGNORED, "not refused: " + commit.name().toLowerCase(Locale.ROOT)
+                    + " (another run of this object committed its result)", null);
+        }
         LOG.warn("upload refused: key={} result={} reason={}", key, prefix, reason);
         return new Outcome(key, Action.REFUSED, reason, prefix);
     }
@@ -278,10 +315,14 @@ public final class UploadService {
         return quote ? "\"" + value.replace("\"", "\"\"") + "\"" : value;
     }
 
-    /** The local run's manifest with the store's locations in place of the scratch folder's. */
-    private Manifest inStore(Manifest m, String key, String prefix) {
+    private boolean isCurrent(String key, String etag) {
+        return store.head(key).map(ObjectInfo::etag).filter(etag::equals).isPresent();
+    }
+
+    /** The local run's manifest with the store's locations (the run folder) in place of the scratch folder's. */
+    private Manifest inStore(Manifest m, String key, String runPrefix) {
         Manifest.Output output = m.succeeded()
-                ? new Manifest.Output(store.uri(prefix + "scored/"), store.uri(prefix + "rejected.jsonl"))
+                ? new Manifest.Output(store.uri(runPrefix + "scored/"), store.uri(runPrefix + "rejected.jsonl"))
                 : null;
         return new Manifest(m.status(), store.uri(key), m.inputEtag(), m.format(), m.model(), m.version(), m.rowsIn(),
                 m.rowsScored(), m.rowsRejected(), m.route(), m.routeReason(), m.jobId(), output, m.outputs(),

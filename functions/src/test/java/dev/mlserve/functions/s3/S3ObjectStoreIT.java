@@ -3,6 +3,7 @@ package dev.mlserve.functions.s3;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.mlserve.functions.ports.ObjectStore;
 import dev.mlserve.functions.ports.ObjectStore.ObjectInfo;
 import dev.mlserve.scoring.testing.MotoServer;
 import java.io.InputStream;
@@ -65,6 +66,57 @@ class S3ObjectStoreIT {
         assertThat(copy).hasContent("hello");
         assertThat(s3.headObject(b -> b.bucket(bucket).key("incoming/churn/a.csv")).contentType())
                 .isEqualTo("text/csv");
+    }
+
+    @Test
+    void downloadVersion_byEtag_copiesTheObjectOnlyWhileItIsThatVersion() throws Exception {
+        store.put("incoming/churn/a.csv", utf8("hello"), "text/csv");
+        String first = store.head("incoming/churn/a.csv").orElseThrow().etag();
+        Path copy = temp.resolve("a.csv");
+
+        boolean current = store.downloadVersion("incoming/churn/a.csv", null, first, copy);
+        store.put("incoming/churn/a.csv", utf8("overwritten"), "text/csv");
+        Path stale = temp.resolve("stale.csv");
+        boolean old = store.downloadVersion("incoming/churn/a.csv", null, first, stale);
+
+        assertThat(current).isTrue();
+        assertThat(copy).hasContent("hello");
+        assertThat(old).as("If-Match on the old ETag").isFalse();
+        assertThat(stale).doesNotExist();
+    }
+
+    @Test
+    void downloadVersion_inAVersionedBucket_copiesTheVersionTheEventNamedAfterAnOverwrite() throws Exception {
+        s3.putBucketVersioning(b -> b.bucket(bucket).versioningConfiguration(v -> v.status("Enabled")));
+        String v1 = s3.putObject(b -> b.bucket(bucket).key("incoming/churn/a.csv"),
+                RequestBody.fromString("first")).versionId();
+        store.put("incoming/churn/a.csv", utf8("second"), "text/csv");
+        Path copy = temp.resolve("v1.csv");
+
+        boolean found = store.downloadVersion("incoming/churn/a.csv", v1, "etag-not-used-with-a-version", copy);
+
+        assertThat(found).isTrue();
+        assertThat(copy).hasContent("first");
+    }
+
+    @Test
+    void putIfMatch_replacesOnlyWhileTheEtagIsTheOneRead() throws Exception {
+        store.put("scored/churn/a.csv/_manifest.json", utf8("one"), "application/json");
+        ObjectStore.Stored first = store.read("scored/churn/a.csv/_manifest.json").orElseThrow();
+
+        boolean won = store.putIfMatch("scored/churn/a.csv/_manifest.json", utf8("two"), "application/json",
+                first.etag());
+        boolean lost = store.putIfMatch("scored/churn/a.csv/_manifest.json", utf8("three"), "application/json",
+                first.etag());
+        boolean absent = store.putIfMatch("scored/churn/b.csv/_manifest.json", utf8("x"), "application/json",
+                first.etag());
+
+        assertThat(won).isTrue();
+        assertThat(lost).isFalse();
+        assertThat(absent).isFalse();
+        assertThat(new String(store.read("scored/churn/a.csv/_manifest.json").orElseThrow().bytes(),
+                StandardCharsets.UTF_8)).isEqualTo("two");
+        assertThat(store.read("scored/churn/b.csv/_manifest.json")).isEmpty();
     }
 
     @Test

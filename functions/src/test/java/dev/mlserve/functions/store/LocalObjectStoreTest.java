@@ -3,6 +3,7 @@ package dev.mlserve.functions.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.mlserve.functions.ports.ObjectStore;
 import dev.mlserve.functions.ports.ObjectStore.ObjectInfo;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -146,5 +147,50 @@ class LocalObjectStoreTest {
         assertThat(store.uri("scored/churn/a b.csv")).isEqualTo("file:" + store.root() + "/scored/churn/a b.csv");
         assertThat(store.uri("scored/x")).startsWith(store.uri(""));
         assertThat(LocalUris.toPath(store.uri("models/churn/1"))).isEqualTo(store.root().resolve("models/churn/1"));
+    }
+
+    @Test
+    void putIfMatch_replacesOnlyWhileTheEtagIsTheOneRead_andReadAnswersTheEtagOfTheBytesRead() throws Exception {
+        LocalObjectStore store = store();
+        store.put("scored/churn/a.csv/_manifest.json", utf8("one"), "application/json");
+        ObjectStore.Stored first = store.read("scored/churn/a.csv/_manifest.json").orElseThrow();
+
+        boolean won = store.putIfMatch("scored/churn/a.csv/_manifest.json", utf8("two"), "application/json",
+                first.etag());
+        boolean lost = store.putIfMatch("scored/churn/a.csv/_manifest.json", utf8("three"), "application/json",
+                first.etag());
+        boolean absent = store.putIfMatch("scored/churn/b.csv/_manifest.json", utf8("x"), "application/json",
+                first.etag());
+
+        assertThat(first.etag()).isEqualTo("f97c5d29941bfb1b2fdab0874906ab82"); // MD5 of "one", as S3's ETag
+        assertThat(won).isTrue();
+        assertThat(lost).isFalse();
+        assertThat(absent).isFalse();
+        assertThat(new String(store.read("scored/churn/a.csv/_manifest.json").orElseThrow().bytes(),
+                StandardCharsets.UTF_8)).isEqualTo("two");
+        assertThat(store.list("scored/churn/")).containsExactly("scored/churn/a.csv/_manifest.json");
+    }
+
+    @Test
+    void putIfMatch_fromManyThreadsWithTheSameEtag_exactlyOneWins() throws Exception {
+        LocalObjectStore store = store();
+        store.put("scored/churn/a.csv/_manifest.json", utf8("zero"), "application/json");
+        String etag = store.head("scored/churn/a.csv/_manifest.json").orElseThrow().etag();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Boolean>> tries = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                byte[] bytes = utf8("writer " + i);
+                tries.add(pool.submit(() -> store.putIfMatch("scored/churn/a.csv/_manifest.json", bytes,
+                        "application/json", etag)));
+            }
+            int wins = 0;
+            for (Future<Boolean> t : tries) {
+                wins += t.get() ? 1 : 0;
+            }
+            assertThat(wins).isEqualTo(1);
+        } finally {
+            pool.shutdownNow();
+        }
     }
 }

@@ -63,6 +63,22 @@ public final class InMemoryObjectStore implements ObjectStore {
     }
 
     @Override
+    public synchronized boolean putIfMatch(String key, byte[] bytes, String contentType, String etag) {
+        Optional<ObjectInfo> head = head(key);
+        if (head.isEmpty() || !head.get().etag().equals(etag)) {
+            return false;
+        }
+        put(key, bytes, contentType);
+        return true;
+    }
+
+    @Override
+    public synchronized Optional<Stored> read(String key) {
+        byte[] b = objects.get(key);
+        return b == null ? Optional.empty() : Optional.of(new Stored(b.clone(), head(key).orElseThrow().etag()));
+    }
+
+    @Override
     public synchronized List<String> list(String prefix) {
         return objects.keySet().stream().filter(k -> k.startsWith(prefix)).toList();
     }

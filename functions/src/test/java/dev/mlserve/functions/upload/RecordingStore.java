@@ -12,6 +12,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class RecordingStore implements ObjectStore {
     private final ObjectStore delegate;
     final List<String> writes = new CopyOnWriteArrayList<>();
+    /** Runs right after each download: a test's overwrite of the object while it is being read. */
+    volatile Runnable afterDownload = () -> { };
 
     RecordingStore(ObjectStore delegate) {
         this.delegate = delegate;
@@ -36,6 +38,7 @@ final class RecordingStore implements ObjectStore {
     @Override
     public void download(String key, Path target) throws IOException {
         delegate.download(key, target);
+        afterDownload.run();
     }
 
     @Override
@@ -54,6 +57,17 @@ final class RecordingStore implements ObjectStore {
     public boolean putIfAbsent(String key, byte[] bytes, String contentType) throws IOException {
         writes.add("putIfAbsent " + key);
         return delegate.putIfAbsent(key, bytes, contentType);
+    }
+
+    @Override
+    public boolean putIfMatch(String key, byte[] bytes, String contentType, String etag) throws IOException {
+        writes.add("putIfMatch " + key);
+        return delegate.putIfMatch(key, bytes, contentType, etag);
+    }
+
+    @Override
+    public Optional<Stored> read(String key) throws IOException {
+        return delegate.read(key);
     }
 
     @Override

@@ -145,15 +145,18 @@ class UploadIT {
         assertThat(manifest.path("rowsScored").asLong()).isEqualTo(3);
         assertThat(manifest.path("rowsRejected").asLong()).isEqualTo(1);
         assertThat(manifest.path("route").asText()).isEqualTo("inline");
-        assertThat(manifest.path("output").path("scored").asText())
-                .isEqualTo("s3://" + bucket + "/" + prefix + "scored/");
-        List<String> parts = keys(prefix + "scored/part-");
+        String scoredUri = manifest.path("output").path("scored").asText();
+        assertThat(scoredUri).startsWith("s3://" + bucket + "/" + prefix + "runs/").endsWith("/scored/");
+        String run = scoredUri.substring(("s3://" + bucket + "/").length(), scoredUri.length() - "scored/".length());
+        assertThat(manifest.path("output").path("rejected").asText())
+                .isEqualTo("s3://" + bucket + "/" + run + "rejected.jsonl");
+        List<String> parts = keys(run + "scored/part-");
         assertThat(parts).isNotEmpty().allMatch(k -> k.endsWith(".csv"));
         String scored = parts.stream().map(this::text).reduce("", String::concat);
         assertThat(scored.lines().findFirst().orElseThrow()).startsWith("id,plan,region").contains("prediction")
                 .contains("probability");
         assertThat(scored.lines().filter(l -> !l.startsWith("id,"))).hasSize(3);
-        List<String> rejected = text(prefix + "rejected.jsonl").lines().toList();
+        List<String> rejected = text(run + "rejected.jsonl").lines().toList();
         assertThat(rejected).singleElement().asString().contains("not-a-number").contains("tenure");
         assertThat(keys(prefix)).noneMatch(k -> k.endsWith(".crc"));
         assertThat(keys("incoming/")).containsExactly(key);
@@ -163,7 +166,8 @@ class UploadIT {
         assertThat(again).contains("ALREADY_DONE");
         assertThat(text(prefix + "_manifest.json")).isEqualTo(Json.MAPPER.writerWithDefaultPrettyPrinter()
                 .writeValueAsString(manifest));
-        assertThat(keys(prefix + "scored/part-")).isEqualTo(parts);
+        assertThat(keys(run + "scored/part-")).isEqualTo(parts);
+        assertThat(keys(prefix + "runs/")).allMatch(k -> k.startsWith(run));
     }
 
     @Test

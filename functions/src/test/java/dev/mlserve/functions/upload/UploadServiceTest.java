@@ -31,6 +31,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -48,15 +54,20 @@ class UploadServiceTest {
     private final BundleStore bundles = mock(BundleStore.class);
     private final Jobs jobs = mock(Jobs.class);
     private final AtomicReference<RunInfo> scoredRun = new AtomicReference<>();
-    private int inlineCalls;
+    private volatile int inlineCalls;
     private RuntimeException scoringFault;
     private Manifest.Output localOutput;
     private String scoringStatus = Manifest.SUCCEEDED;
     private UploadService service;
+    /** Runs inside each inline scoring, after the input was read: where a test holds a run mid-scoring. */
+    private volatile Runnable duringScoring = () -> { };
 
     /** Writes what FileScorer writes locally, including Hadoop's checksum files. */
     private final InlineScoring inline = (bundle, input, format, output, run) -> {
-        inlineCalls++;
+        synchronized (this) {
+            inlineCalls++;
+        }
+        duringScoring.run();
         if (scoringFault != null) {
             throw scoringFault;
         }
@@ -99,29 +110,39 @@ class UploadServiceTest {
     }
 
     @Test
-    void handle_smallCsv_scoresInlineAndPublishesPartsAndRejectedThenTheManifestLast() throws Exception {
+    void handle_smallCsv_scoresIntoARunFolderOfItsOwnThenCommitsTheManifestLast() throws Exception {
         Upload upload = upload("incoming/churn/a.csv", "plan\nbasic\n");
 
         Outcome outcome = service.handle(upload);
 
         assertThat(outcome.action()).isEqualTo(Action.SCORED_INLINE);
         assertThat(outcome.where()).isEqualTo("scored/churn/a.csv/");
-        assertThat(store.writtenKeys()).containsExactly("scored/churn/a.csv/rejected.jsonl",
-                "scored/churn/a.csv/scored/_SUCCESS", "scored/churn/a.csv/scored/part-00000-abc.csv",
-                "scored/churn/a.csv/_manifest.json");
+        String run = onlyRunFolder("scored/churn/a.csv/");
+        assertThat(run).matches("scored/churn/a\\.csv/runs/[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}/");
+        assertThat(store.writtenKeys()).containsExactly(run + "rejected.jsonl", run + "scored/_SUCCESS",
+                run + "scored/part-00000-abc.csv", "scored/churn/a.csv/_manifest.json");
+        assertThat(store.writes).last().isEqualTo("putIfAbsent scored/churn/a.csv/_manifest.json");
         JsonNode m = manifest("scored/churn/a.csv/");
         assertThat(m.path("status").asText()).isEqualTo("SUCCEEDED");
         assertThat(m.path("input").asText()).isEqualTo(local.uri("incoming/churn/a.csv"));
         assertThat(m.path("inputEtag").asText()).isEqualTo(upload.etag());
-        assertThat(m.path("output").path("scored").asText()).isEqualTo(local.uri("scored/churn/a.csv/scored/"));
-        assertThat(m.path("output").path("rejected").asText())
-                .isEqualTo(local.uri("scored/churn/a.csv/rejected.jsonl"));
+        assertThat(m.path("output").path("scored").asText()).isEqualTo(local.uri(run + "scored/"));
+        assertThat(m.path("output").path("rejected").asText()).isEqualTo(local.uri(run + "rejected.jsonl"));
         assertThat(m.path("route").asText()).isEqualTo("inline");
         assertThat(m.path("routeReason").asText()).isEqualTo("object of 11 bytes <= upload inline limit of 100 bytes");
         assertThat(scoredRun.get()).isEqualTo(new RunInfo("inline",
                 "object of 11 bytes <= upload inline limit of 100 bytes", null, upload.etag()));
         assertThat(Files.list(temp.resolve("scratch"))).isEmpty();
         verifyNoInteractions(jobs);
+    }
+
+    /** The one run folder under a result (fails when there are none or several). */
+    private String onlyRunFolder(String result) throws Exception {
+        List<String> folders = local.list(result + "runs/").stream()
+                .map(k -> k.substring(0, k.indexOf('/', (result + "runs/").length()) + 1))
+                .distinct().toList();
+        assertThat(folders).as("run folders under %s", result).hasSize(1);
+        return folders.get(0);
     }
 
     @Test
@@ -138,18 +159,99 @@ class UploadServiceTest {
     }
 
     @Test
-    void handle_newVersionOfTheSameKey_replacesThePreviousResultManifestFirst() throws Exception {
+    void handle_newVersionOfTheSameKey_commitsOverTheOldManifestWithIfMatchThenRemovesTheOldRun() throws Exception {
         service.handle(upload("incoming/churn/a.csv", "plan\nbasic\n"));
-        local.put("scored/churn/a.csv/scored/part-00001-old.csv", "old".getBytes(StandardCharsets.UTF_8), "text/csv");
+        String oldRun = onlyRunFolder("scored/churn/a.csv/");
         store.writes.clear();
 
         Upload second = upload("incoming/churn/a.csv", "plan\npremium\n");
-        service.handle(second);
+        Outcome outcome = service.handle(second);
 
-        assertThat(store.writes.get(0)).isEqualTo("delete scored/churn/a.csv/_manifest.json");
-        assertThat(local.list("scored/churn/a.csv/")).doesNotContain("scored/churn/a.csv/scored/part-00001-old.csv");
+        assertThat(outcome.action()).isEqualTo(Action.SCORED_INLINE);
+        String newRun = onlyRunFolder("scored/churn/a.csv/");
+        assertThat(newRun).isNotEqualTo(oldRun);
+        assertThat(store.writes).contains("putIfMatch scored/churn/a.csv/_manifest.json");
+        assertThat(store.writes.indexOf("putIfMatch scored/churn/a.csv/_manifest.json"))
+                .as("the old run goes only after the commit")
+                .isLessThan(store.writes.indexOf("delete " + oldRun + "rejected.jsonl"));
         assertThat(manifest("scored/churn/a.csv/").path("inputEtag").asText()).isEqualTo(second.etag());
+        assertThat(manifest("scored/churn/a.csv/").path("output").path("scored").asText())
+                .isEqualTo(local.uri(newRun + "scored/"));
         assertThat(inlineCalls).isEqualTo(2);
+    }
+
+    @Test
+    void handle_secondEventForTheSameVersionArrivingWhileTheFirstIsScoring_givesExactlyOneResult() throws Exception {
+        Upload upload = upload("incoming/churn/a.csv", "plan\nbasic\n");
+        CyclicBarrier bothScoring = new CyclicBarrier(2);
+        duringScoring = () -> await(bothScoring);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<Outcome> first = pool.submit(() -> service.handle(upload));
+            Future<Outcome> second = pool.submit(() -> service.handle(upload));
+
+            List<Action> actions = List.of(first.get(30, TimeUnit.SECONDS).action(),
+                    second.get(30, TimeUnit.SECONDS).action());
+
+            assertThat(actions).containsExactlyInAnyOrder(Action.SCORED_INLINE, Action.ALREADY_DONE);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(inlineCalls).as("both were scoring at once").isEqualTo(2);
+        String run = onlyRunFolder("scored/churn/a.csv/");
+        assertThat(manifest("scored/churn/a.csv/").path("output").path("scored").asText())
+                .isEqualTo(local.uri(run + "scored/"));
+    }
+
+    @Test
+    void handle_overwriteWhileTheOlderVersionIsScoring_endsWithTheNewerVersionsResultOnly() throws Exception {
+        Upload older = upload("incoming/churn/a.csv", "plan\nbasic\n");
+        CountDownLatch olderScoring = new CountDownLatch(1);
+        CountDownLatch newerCommitted = new CountDownLatch(1);
+        duringScoring = () -> {
+            if (olderScoring.getCount() > 0) {
+                olderScoring.countDown();
+                await(newerCommitted);
+            }
+        };
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<Outcome> first = pool.submit(() -> service.handle(older));
+            assertThat(olderScoring.await(30, TimeUnit.SECONDS)).isTrue();
+            Upload newer = upload("incoming/churn/a.csv", "plan\npremium\npremium\n");
+            Outcome second = service.handle(newer);
+            newerCommitted.countDown();
+
+            Outcome late = first.get(30, TimeUnit.SECONDS);
+
+            assertThat(second.action()).isEqualTo(Action.SCORED_INLINE);
+            assertThat(late.action()).isEqualTo(Action.IGNORED);
+            assertThat(late.detail()).contains("replaced while being scored");
+            assertThat(manifest("scored/churn/a.csv/").path("inputEtag").asText()).isEqualTo(newer.etag());
+        } finally {
+            pool.shutdownNow();
+        }
+        String run = onlyRunFolder("scored/churn/a.csv/");
+        assertThat(manifest("scored/churn/a.csv/").path("output").path("scored").asText())
+                .isEqualTo(local.uri(run + "scored/"));
+    }
+
+    private static void await(CyclicBarrier barrier) {
+        try {
+            barrier.await(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            if (!latch.await(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("timed out");
+            }
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
@@ -234,7 +336,7 @@ class UploadServiceTest {
         assertThat(outcome.where()).startsWith("scored/_unroutable/");
         assertThat(manifest(outcome.where()).path("status").asText()).isEqualTo("FAILED");
         assertThat(again.action()).isEqualTo(Action.SCORED_INLINE);
-        assertThat(local.list("scored/churn/a.csv/")).containsExactlyElementsOf(before);
+        assertThat(before).contains("scored/churn/a.csv/_manifest.json");
         assertThat(local.list("scored/")).noneMatch(k -> k.startsWith("scored/churn/a.csv/scored/x.csv"));
     }
 
