@@ -5,6 +5,7 @@ import dev.mlserve.jobs.args.Flags;
 import dev.mlserve.jobs.train.TrainArgs;
 import dev.mlserve.jobs.train.TrainJob;
 import dev.mlserve.local.invoke.InvokeCommand;
+import dev.mlserve.local.mlflow.MlflowModel;
 import dev.mlserve.local.serve.ServeCommand;
 import dev.mlserve.scoring.api.PredictRequest;
 import dev.mlserve.scoring.api.Responses;
@@ -53,6 +54,8 @@ public final class Cli {
               train   --demo --out DIR | --data F.csv --label C --name N [--version V] --out DIR
               bundle  --pipeline DIR (--schema "<Spark DDL>" | --sample FILE) --name N --version V --out ROOT
                       [--outputs a,b]
+              bundle  --mlflow-model DIR [--schema "<Spark DDL>" | --sample FILE] --name N --version V --out ROOT
+                      [--outputs a,b]   (a model logged with mlflow.spark; schema from its signature or example)
               predict --bundle DIR [--input FILE] [--repeat N]
                       (request JSON on stdin when no --input; --repeat logs first/warm timings to stderr)
               score   --bundle DIR --input FILE --output DIR [--format csv|jsonl|parquet]
@@ -137,23 +140,46 @@ public final class Cli {
     }
 
     private int bundle(String[] args) {
-        Flags f = Flags.parse(args, Set.of("--pipeline", "--schema", "--sample", "--name", "--version", "--out",
-                "--outputs"), Set.of());
-        String pipeline = f.require("--pipeline", null);
+        Flags f = Flags.parse(args, Set.of("--pipeline", "--mlflow-model", "--schema", "--sample", "--name",
+                "--version", "--out", "--outputs"), Set.of());
         String name = f.require("--name", null);
         String version = f.require("--version", null);
         String root = f.require("--out", null);
-        if (f.has("--schema") == f.has("--sample")) {
+        boolean mlflow = f.has("--mlflow-model");
+        if (mlflow == f.has("--pipeline")) {
+            f.problem("give exactly one of --pipeline DIR or --mlflow-model DIR");
+        }
+        if (f.has("--schema") && f.has("--sample")) {
+            f.problem("give at most one of --schema \"<Spark DDL>\" or --sample FILE");
+        } else if (!mlflow && !f.has("--schema") && !f.has("--sample")) {
             f.problem("give exactly one of --schema \"<Spark DDL>\" or --sample FILE");
         }
         f.check(USAGE);
         List<String> outputs = f.has("--outputs") ? List.of(f.get("--outputs").split(",")) : null;
         SparkSession session = spark.get();
+        Path saved;
         StructType schema = f.has("--schema") ? InputSchemas.fromDdl(f.get("--schema"))
-                : InputSchemas.fromSample(session, Path.of(f.get("--sample")));
-        Path saved = Path.of(pipeline).toAbsolutePath();
+                : f.has("--sample") ? InputSchemas.fromSample(session, Path.of(f.get("--sample"))) : null;
+        Map<String, Object> source = Map.of();
+        if (mlflow) {
+            MlflowModel model = MlflowModel.open(Path.of(f.get("--mlflow-model")).toAbsolutePath(),
+                    org.apache.spark.package$.MODULE$.SPARK_VERSION());
+            saved = model.pipelineDir();
+            Map<String, Object> recorded = new LinkedHashMap<>(model.source());
+            if (schema == null) {
+                schema = model.inputSchema(session).orElseThrow(() -> new BadInputException("the MLflow model at "
+                        + f.get("--mlflow-model") + " has neither a signature nor an input example: give the "
+                        + "input schema with --sample FILE or --schema \"<Spark DDL>\""));
+            } else {
+                recorded.put("schemaFrom", f.has("--schema") ? "--schema" : "--sample");
+            }
+            source = recorded;
+        } else {
+            saved = Path.of(f.get("--pipeline")).toAbsolutePath();
+        }
         PipelineModel model = PipelineModel.load(saved.toUri().toString());
-        Bundle bundle = new BundleWriter(Path.of(root)).wrap(model, saved, name, version, schema, outputs);
+        Bundle bundle = new BundleWriter(Path.of(root)).wrap(model, saved, name, version, schema, outputs, List.of(),
+                source);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("bundle", bundle.directory().toString());
         body.put("metadata", bundle.metadata());
