@@ -6,6 +6,7 @@ import dev.mlserve.jobs.train.TrainArgs;
 import dev.mlserve.jobs.train.TrainJob;
 import dev.mlserve.local.invoke.InvokeCommand;
 import dev.mlserve.local.mlflow.MlflowModel;
+import dev.mlserve.local.publish.BundlePublisher;
 import dev.mlserve.local.serve.ServeCommand;
 import dev.mlserve.scoring.api.PredictRequest;
 import dev.mlserve.scoring.api.Responses;
@@ -23,6 +24,7 @@ import dev.mlserve.scoring.io.RunInfo;
 import dev.mlserve.scoring.json.Json;
 import dev.mlserve.scoring.spark.SparkSessions;
 import dev.mlserve.scoring.spark.SparkSettings;
+import dev.mlserve.scoring.store.S3Clients;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -42,6 +44,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The developer runner's commands. Exit codes: 0 done, 2 bad input or usage, 3 unknown model or
@@ -56,6 +59,8 @@ public final class Cli {
                       [--outputs a,b]
               bundle  --mlflow-model DIR [--schema "<Spark DDL>" | --sample FILE] --name N --version V --out ROOT
                       [--outputs a,b]   (a model logged with mlflow.spark; schema from its signature or example)
+              publish --bundle DIR --to s3://BUCKET/models/ [--latest]
+                      (uploads a bundle version; never replaces a published one; --latest moves LATEST last)
               predict --bundle DIR [--input FILE] [--repeat N]
                       (request JSON on stdin when no --input; --repeat logs first/warm timings to stderr)
               score   --bundle DIR --input FILE --output DIR [--format csv|jsonl|parquet]
@@ -68,16 +73,22 @@ public final class Cli {
     private final PrintStream err;
     private final InputStream stdin;
     private final Supplier<SparkSession> spark;
+    private final Supplier<S3Client> s3;
 
     public Cli(PrintStream out, PrintStream err) {
         this(out, err, System.in, () -> SparkSessions.getOrCreate(SparkSettings.defaults("mlserve-local")));
     }
 
     Cli(PrintStream out, PrintStream err, InputStream stdin, Supplier<SparkSession> spark) {
+        this(out, err, stdin, spark, () -> S3Clients.create(S3Clients.Settings.fromEnvironment()));
+    }
+
+    Cli(PrintStream out, PrintStream err, InputStream stdin, Supplier<SparkSession> spark, Supplier<S3Client> s3) {
         this.out = out;
         this.err = err;
         this.stdin = stdin;
         this.spark = spark;
+        this.s3 = s3;
     }
 
     public int run(String[] args) {
@@ -91,6 +102,7 @@ public final class Cli {
             return switch (args[0]) {
                 case "train" -> train(rest);
                 case "bundle" -> bundle(rest);
+                case "publish" -> publish(rest);
                 case "predict" -> predict(rest);
                 case "score" -> score(rest);
                 case "demo" -> new Demo(this, spark).run(rest);
@@ -184,6 +196,19 @@ public final class Cli {
         body.put("bundle", bundle.directory().toString());
         body.put("metadata", bundle.metadata());
         print(body);
+        return 0;
+    }
+
+    /** Uploads a bundle version folder to S3 (see BundlePublisher); needs no Spark. */
+    private int publish(String[] args) {
+        Flags f = Flags.parse(args, Set.of("--bundle", "--to"), Set.of("--latest"));
+        String dir = f.require("--bundle", null);
+        String to = f.require("--to", "(s3://BUCKET/models/)");
+        f.check(USAGE);
+        BundlePublisher.Target target = BundlePublisher.Target.parse(to);
+        try (S3Client client = s3.get()) {
+            print(BundlePublisher.describe(new BundlePublisher(client).publish(Path.of(dir), target, f.has("--latest"))));
+        }
         return 0;
     }
 
