@@ -66,7 +66,7 @@ public final class Cli {
               score   --bundle DIR --input FILE --output DIR [--format csv|jsonl|parquet]
               demo    [--store DIR]   (train or reuse the demo bundle; the API and an upload through the handlers)
               bench   [--quick] [--out FILE.json] [--dir DIR] [--only warm,throughput,cold]
-                      (issue 7's benchmark against plain Spark: prints a table, writes the figures as JSON)
+                      (the benchmark against plain Spark: prints a table, writes the figures as JSON and a PNG chart)
             """ + "  " + InvokeCommand.USAGE + "\n  " + ServeCommand.USAGE;
 
     private final PrintStream out;
