@@ -63,11 +63,16 @@ public final class Cli {
                       (uploads a bundle version; never replaces a published one; --latest moves LATEST last)
               predict --bundle DIR [--input FILE] [--repeat N]
                       (request JSON on stdin when no --input; --repeat logs first/warm timings to stderr)
-              score   --bundle DIR --input FILE --output DIR [--format csv|jsonl|parquet]
+              score   --bundle DIR --input FILE --output DIR [--format csv|jsonl|parquet] [--progress-interval 10s]
+                      (a progress line with rows and rows/s on stderr every interval, 10s unless given)
               demo    [--store DIR]   (train or reuse the demo bundle; the API and an upload through the handlers)
               bench   [--quick] [--out FILE.json] [--dir DIR] [--only warm,throughput,cold]
                       (the benchmark against plain Spark: prints a table, writes the figures as JSON and a PNG chart)
             """ + "  " + InvokeCommand.USAGE + "\n  " + ServeCommand.USAGE;
+
+    /** A person watches the terminal: more often than the batch job's 30s. */
+    static final String DEFAULT_PROGRESS_INTERVAL = "10s";
+    private static final java.util.regex.Pattern DURATION = java.util.regex.Pattern.compile("\\d+(ms|s|m|min|h)?");
 
     private final PrintStream out;
     private final PrintStream err;
@@ -247,11 +252,18 @@ public final class Cli {
     }
 
     private int score(String[] args) {
-        Flags f = Flags.parse(args, Set.of("--bundle", "--input", "--output", "--format"), Set.of());
+        Flags f = Flags.parse(args, Set.of("--bundle", "--input", "--output", "--format", "--progress-interval"),
+                Set.of());
         String dir = f.require("--bundle", null);
         String input = f.require("--input", null);
         String output = f.require("--output", null);
+        String interval = f.has("--progress-interval") ? f.get("--progress-interval").strip()
+                : System.getProperty(FileScorer.PROGRESS_INTERVAL, DEFAULT_PROGRESS_INTERVAL);
+        if (!DURATION.matcher(interval).matches()) {
+            f.problem("--progress-interval must be a duration like 10s, 500ms or 2min, not '" + interval + "'");
+        }
         f.check(USAGE);
+        useProgressInterval(interval);
         Path inputPath = Path.of(input).toAbsolutePath();
         if (!Files.exists(inputPath)) {
             throw new IllegalArgumentException("input " + inputPath + " does not exist");
@@ -263,6 +275,23 @@ public final class Cli {
                 Path.of(output).toAbsolutePath().toUri().toString(), RunInfo.inline("local score command"));
         print(manifest);
         return manifest.succeeded() ? 0 : 2;
+    }
+
+    /**
+     * FileScorer's progress line (ScoringProgress: rows read and written, their rates) is logged to
+     * stderr at the interval Spark's {@value FileScorer#PROGRESS_INTERVAL} setting gives; the
+     * setting is read from the SparkContext, so it must be in place before the session starts.
+     */
+    private void useProgressInterval(String interval) {
+        boolean running = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
+        if (!running) {
+            System.setProperty(FileScorer.PROGRESS_INTERVAL, interval);
+            return;
+        }
+        String current = spark.get().sparkContext().getConf().get(FileScorer.PROGRESS_INTERVAL, "30s");
+        if (!current.equals(interval)) {
+            LOG.warn("the Spark session is already running: progress is logged every {}, not {}", current, interval);
+        }
     }
 
     void print(Object body) {
