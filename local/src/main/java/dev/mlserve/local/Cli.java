@@ -5,6 +5,8 @@ import dev.mlserve.jobs.args.Flags;
 import dev.mlserve.jobs.train.TrainArgs;
 import dev.mlserve.jobs.train.TrainJob;
 import dev.mlserve.local.invoke.InvokeCommand;
+import dev.mlserve.local.mlflow.MlflowModel;
+import dev.mlserve.local.publish.BundlePublisher;
 import dev.mlserve.local.serve.ServeCommand;
 import dev.mlserve.scoring.api.PredictRequest;
 import dev.mlserve.scoring.api.Responses;
@@ -22,6 +24,7 @@ import dev.mlserve.scoring.io.RunInfo;
 import dev.mlserve.scoring.json.Json;
 import dev.mlserve.scoring.spark.SparkSessions;
 import dev.mlserve.scoring.spark.SparkSettings;
+import dev.mlserve.scoring.store.S3Clients;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -41,6 +44,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The developer runner's commands. Exit codes: 0 done, 2 bad input or usage, 3 unknown model or
@@ -53,28 +57,43 @@ public final class Cli {
               train   --demo --out DIR | --data F.csv --label C --name N [--version V] --out DIR
               bundle  --pipeline DIR (--schema "<Spark DDL>" | --sample FILE) --name N --version V --out ROOT
                       [--outputs a,b]
+              bundle  --mlflow-model DIR [--schema "<Spark DDL>" | --sample FILE] --name N --version V --out ROOT
+                      [--outputs a,b]   (a model logged with mlflow.spark; schema from its signature or example)
+              publish --bundle DIR --to s3://BUCKET/models/ [--latest]
+                      (uploads a bundle version; never replaces a published one; --latest moves LATEST last)
               predict --bundle DIR [--input FILE] [--repeat N]
                       (request JSON on stdin when no --input; --repeat logs first/warm timings to stderr)
-              score   --bundle DIR --input FILE --output DIR [--format csv|jsonl|parquet]
+              score   --bundle DIR --input FILE --output DIR [--format csv|jsonl|parquet] [--progress-interval 10s]
+                      (a progress line with rows and rows/s on stderr every interval, 10s unless given)
               demo    [--store DIR]   (train or reuse the demo bundle; the API and an upload through the handlers)
               bench   [--quick] [--out FILE.json] [--dir DIR] [--only warm,throughput,cold]
-                      (issue 7's benchmark against plain Spark: prints a table, writes the figures as JSON)
+                      (the benchmark against plain Spark: prints a table, writes the figures as JSON and a PNG chart)
             """ + "  " + InvokeCommand.USAGE + "\n  " + ServeCommand.USAGE;
+
+    /** A person watches the terminal: more often than the batch job's 30s. */
+    static final String DEFAULT_PROGRESS_INTERVAL = "10s";
+    private static final java.util.regex.Pattern DURATION = java.util.regex.Pattern.compile("\\d+(ms|s|m|min|h)?");
 
     private final PrintStream out;
     private final PrintStream err;
     private final InputStream stdin;
     private final Supplier<SparkSession> spark;
+    private final Supplier<S3Client> s3;
 
     public Cli(PrintStream out, PrintStream err) {
         this(out, err, System.in, () -> SparkSessions.getOrCreate(SparkSettings.defaults("mlserve-local")));
     }
 
     Cli(PrintStream out, PrintStream err, InputStream stdin, Supplier<SparkSession> spark) {
+        this(out, err, stdin, spark, () -> S3Clients.create(S3Clients.Settings.fromEnvironment()));
+    }
+
+    Cli(PrintStream out, PrintStream err, InputStream stdin, Supplier<SparkSession> spark, Supplier<S3Client> s3) {
         this.out = out;
         this.err = err;
         this.stdin = stdin;
         this.spark = spark;
+        this.s3 = s3;
     }
 
     public int run(String[] args) {
@@ -88,6 +107,7 @@ public final class Cli {
             return switch (args[0]) {
                 case "train" -> train(rest);
                 case "bundle" -> bundle(rest);
+                case "publish" -> publish(rest);
                 case "predict" -> predict(rest);
                 case "score" -> score(rest);
                 case "demo" -> new Demo(this, spark).run(rest);
@@ -137,27 +157,63 @@ public final class Cli {
     }
 
     private int bundle(String[] args) {
-        Flags f = Flags.parse(args, Set.of("--pipeline", "--schema", "--sample", "--name", "--version", "--out",
-                "--outputs"), Set.of());
-        String pipeline = f.require("--pipeline", null);
+        Flags f = Flags.parse(args, Set.of("--pipeline", "--mlflow-model", "--schema", "--sample", "--name",
+                "--version", "--out", "--outputs"), Set.of());
         String name = f.require("--name", null);
         String version = f.require("--version", null);
         String root = f.require("--out", null);
-        if (f.has("--schema") == f.has("--sample")) {
+        boolean mlflow = f.has("--mlflow-model");
+        if (mlflow == f.has("--pipeline")) {
+            f.problem("give exactly one of --pipeline DIR or --mlflow-model DIR");
+        }
+        if (f.has("--schema") && f.has("--sample")) {
+            f.problem("give at most one of --schema \"<Spark DDL>\" or --sample FILE");
+        } else if (!mlflow && !f.has("--schema") && !f.has("--sample")) {
             f.problem("give exactly one of --schema \"<Spark DDL>\" or --sample FILE");
         }
         f.check(USAGE);
         List<String> outputs = f.has("--outputs") ? List.of(f.get("--outputs").split(",")) : null;
         SparkSession session = spark.get();
+        Path saved;
         StructType schema = f.has("--schema") ? InputSchemas.fromDdl(f.get("--schema"))
-                : InputSchemas.fromSample(session, Path.of(f.get("--sample")));
-        Path saved = Path.of(pipeline).toAbsolutePath();
+                : f.has("--sample") ? InputSchemas.fromSample(session, Path.of(f.get("--sample"))) : null;
+        Map<String, Object> source = Map.of();
+        if (mlflow) {
+            MlflowModel model = MlflowModel.open(Path.of(f.get("--mlflow-model")).toAbsolutePath(),
+                    org.apache.spark.package$.MODULE$.SPARK_VERSION());
+            saved = model.pipelineDir();
+            Map<String, Object> recorded = new LinkedHashMap<>(model.source());
+            if (schema == null) {
+                schema = model.inputSchema(session).orElseThrow(() -> new BadInputException("the MLflow model at "
+                        + f.get("--mlflow-model") + " has neither a signature nor an input example: give the "
+                        + "input schema with --sample FILE or --schema \"<Spark DDL>\""));
+            } else {
+                recorded.put("schemaFrom", f.has("--schema") ? "--schema" : "--sample");
+            }
+            source = recorded;
+        } else {
+            saved = Path.of(f.get("--pipeline")).toAbsolutePath();
+        }
         PipelineModel model = PipelineModel.load(saved.toUri().toString());
-        Bundle bundle = new BundleWriter(Path.of(root)).wrap(model, saved, name, version, schema, outputs);
+        Bundle bundle = new BundleWriter(Path.of(root)).wrap(model, saved, name, version, schema, outputs, List.of(),
+                source);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("bundle", bundle.directory().toString());
         body.put("metadata", bundle.metadata());
         print(body);
+        return 0;
+    }
+
+    /** Uploads a bundle version folder to S3 (see BundlePublisher); needs no Spark. */
+    private int publish(String[] args) {
+        Flags f = Flags.parse(args, Set.of("--bundle", "--to"), Set.of("--latest"));
+        String dir = f.require("--bundle", null);
+        String to = f.require("--to", "(s3://BUCKET/models/)");
+        f.check(USAGE);
+        BundlePublisher.Target target = BundlePublisher.Target.parse(to);
+        try (S3Client client = s3.get()) {
+            print(BundlePublisher.describe(new BundlePublisher(client).publish(Path.of(dir), target, f.has("--latest"))));
+        }
         return 0;
     }
 
@@ -196,11 +252,18 @@ public final class Cli {
     }
 
     private int score(String[] args) {
-        Flags f = Flags.parse(args, Set.of("--bundle", "--input", "--output", "--format"), Set.of());
+        Flags f = Flags.parse(args, Set.of("--bundle", "--input", "--output", "--format", "--progress-interval"),
+                Set.of());
         String dir = f.require("--bundle", null);
         String input = f.require("--input", null);
         String output = f.require("--output", null);
+        String interval = f.has("--progress-interval") ? f.get("--progress-interval").strip()
+                : System.getProperty(FileScorer.PROGRESS_INTERVAL, DEFAULT_PROGRESS_INTERVAL);
+        if (!DURATION.matcher(interval).matches()) {
+            f.problem("--progress-interval must be a duration like 10s, 500ms or 2min, not '" + interval + "'");
+        }
         f.check(USAGE);
+        useProgressInterval(interval);
         Path inputPath = Path.of(input).toAbsolutePath();
         if (!Files.exists(inputPath)) {
             throw new IllegalArgumentException("input " + inputPath + " does not exist");
@@ -212,6 +275,23 @@ public final class Cli {
                 Path.of(output).toAbsolutePath().toUri().toString(), RunInfo.inline("local score command"));
         print(manifest);
         return manifest.succeeded() ? 0 : 2;
+    }
+
+    /**
+     * FileScorer's progress line (ScoringProgress: rows read and written, their rates) is logged to
+     * stderr at the interval Spark's {@value FileScorer#PROGRESS_INTERVAL} setting gives; the
+     * setting is read from the SparkContext, so it must be in place before the session starts.
+     */
+    private void useProgressInterval(String interval) {
+        boolean running = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
+        if (!running) {
+            System.setProperty(FileScorer.PROGRESS_INTERVAL, interval);
+            return;
+        }
+        String current = spark.get().sparkContext().getConf().get(FileScorer.PROGRESS_INTERVAL, "30s");
+        if (!current.equals(interval)) {
+            LOG.warn("the Spark session is already running: progress is logged every {}, not {}", current, interval);
+        }
     }
 
     void print(Object body) {

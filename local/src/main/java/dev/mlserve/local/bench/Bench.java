@@ -28,7 +28,8 @@ import org.apache.spark.sql.SparkSession;
  * (both trained into {@code DIR/models} on first use) it measures, side by side with plain Spark:
  * warm latency through the API handler ({@link WarmLatency}), inline file scoring throughput
  * ({@link Throughput}), cold start in fresh JVMs and the serving process's peak resident memory
- * ({@link ColdStart}). Prints a table on stdout and writes the figures as JSON.
+ * ({@link ColdStart}). Prints a table on stdout and writes the figures as JSON, with a PNG chart of
+ * them beside it ({@link BenchChart}).
  */
 public final class Bench {
     public static final String USAGE = "bench [--quick] [--out FILE.json] [--dir DIR] [--only warm,throughput,cold]"
@@ -157,6 +158,9 @@ public final class Bench {
             Files.writeString(s.json(), Json.MAPPER.copy().enable(SerializationFeature.INDENT_OUTPUT)
                     .writeValueAsString(report));
             out.println("figures written to " + s.json());
+            if (!figures.isEmpty()) {
+                out.println("chart drawn to " + BenchChart.writeBeside(s.json()));
+            }
         }
         return 0;
     }

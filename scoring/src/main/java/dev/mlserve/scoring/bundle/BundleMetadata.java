@@ -16,11 +16,14 @@ import org.apache.spark.sql.types.StructType;
  *
  * @param outputs the columns answered by default; never empty once a bundle is written
  * @param metrics holdout metrics recorded by training (may be empty)
+ * @param source where the pipeline came from when it was imported (say MLflow's run id and model
+ *     uuid); empty, and left out of bundle.json, for bundles trained or wrapped here
  */
-@JsonPropertyOrder({"name", "version", "sparkVersion", "createdAt", "inputSchema", "outputs", "metrics"})
+@JsonPropertyOrder({"name", "version", "sparkVersion", "createdAt", "inputSchema", "outputs", "metrics", "source"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BundleMetadata(String name, String version, String sparkVersion, String createdAt,
-                             List<FieldSpec> inputSchema, List<String> outputs, Map<String, Double> metrics) {
+                             List<FieldSpec> inputSchema, List<String> outputs, Map<String, Double> metrics,
+                             @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Object> source) {
 
     /** Model names and versions: safe as one S3 key or path segment, never a path trick. */
     public static final Pattern NAME_PATTERN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
@@ -42,6 +45,13 @@ public record BundleMetadata(String name, String version, String sparkVersion, S
         inputSchema = List.copyOf(inputSchema);
         outputs = outputs == null ? List.of() : List.copyOf(outputs);
         metrics = metrics == null ? Map.of() : new LinkedHashMap<>(metrics);
+        source = source == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(source));
+    }
+
+    /** A bundle without a recorded source. */
+    public BundleMetadata(String name, String version, String sparkVersion, String createdAt,
+                          List<FieldSpec> inputSchema, List<String> outputs, Map<String, Double> metrics) {
+        this(name, version, sparkVersion, createdAt, inputSchema, outputs, metrics, null);
     }
 
     private static void requireSegment(String what, String value) {
@@ -70,6 +80,10 @@ public record BundleMetadata(String name, String version, String sparkVersion, S
     }
 
     public BundleMetadata withOutputs(List<String> newOutputs) {
-        return new BundleMetadata(name, version, sparkVersion, createdAt, inputSchema, newOutputs, metrics);
+        return new BundleMetadata(name, version, sparkVersion, createdAt, inputSchema, newOutputs, metrics, source);
+    }
+
+    public BundleMetadata withSource(Map<String, Object> newSource) {
+        return new BundleMetadata(name, version, sparkVersion, createdAt, inputSchema, outputs, metrics, newSource);
     }
 }

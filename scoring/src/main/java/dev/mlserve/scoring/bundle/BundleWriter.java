@@ -60,7 +60,17 @@ public final class BundleWriter {
     /** Same, also writing {@code samples.jsonl} from the given records (empty: no file). */
     public Bundle wrap(PipelineModel loaded, Path savedPipeline, String name, String version,
                        StructType inputSchema, List<String> outputs, List<Map<String, Object>> samples) {
-        BundleMetadata metadata = metadata(loaded, name, version, inputSchema, outputs, Map.of());
+        return wrap(loaded, savedPipeline, name, version, inputSchema, outputs, samples, Map.of());
+    }
+
+    /**
+     * Same, recording where the pipeline came from in bundle.json's {@code source} (say an MLflow
+     * model's run id); empty: no {@code source}.
+     */
+    public Bundle wrap(PipelineModel loaded, Path savedPipeline, String name, String version,
+                       StructType inputSchema, List<String> outputs, List<Map<String, Object>> samples,
+                       Map<String, Object> source) {
+        BundleMetadata metadata = metadata(loaded, name, version, inputSchema, outputs, Map.of()).withSource(source);
         return assemble(metadata, samples, staging -> BundleFiles.copyTree(savedPipeline, staging));
     }
 
