@@ -33,7 +33,7 @@ class ServeIT {
     @BeforeAll
     static void start() throws Exception {
         TestSpark.session();
-        store = LocalStores.withEventsModel(dir.resolve("store"));
+        store = LocalStores.withParityModel(dir.resolve("store"));
         Path envVars = dir.resolve("env.json");
         Files.writeString(envVars, "{\"PredictFunction\": {\"MLSERVE_INLINE_MAX_RECORDS\": \"2\"}}");
         serve = ServeCommand.start(new String[] {"--port", "0", "--store", store.toString(), "--template",
