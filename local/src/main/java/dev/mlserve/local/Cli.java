@@ -6,7 +6,7 @@ import dev.mlserve.jobs.train.TrainArgs;
 import dev.mlserve.jobs.train.TrainJob;
 import dev.mlserve.local.invoke.InvokeCommand;
 import dev.mlserve.local.serve.ServeCommand;
-import dev.mlserve.scoring.api.PredictRequest;
+import dev.mlserve.scoring.api.PredictBody;
 import dev.mlserve.scoring.api.Responses;
 import dev.mlserve.scoring.bundle.Bundle;
 import dev.mlserve.scoring.bundle.BundleWriter;
@@ -31,6 +31,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -53,12 +54,13 @@ public final class Cli {
               train   --demo --out DIR | --data F.csv --label C --name N [--version V] --out DIR
               bundle  --pipeline DIR (--schema "<Spark DDL>" | --sample FILE) --name N --version V --out ROOT
                       [--outputs a,b]
-              predict --bundle DIR [--input FILE] [--repeat N]
-                      (request JSON on stdin when no --input; --repeat logs first/warm timings to stderr)
+              predict --bundle DIR [--input FILE] [--content-type TYPE] [--repeat N]
+                      (the API's request bodies: {"records":[...]}, MLflow bodies, or text/csv with a header row,
+                      the default for a .csv --input; stdin when no --input; --repeat logs warm timings to stderr)
               score   --bundle DIR --input FILE --output DIR [--format csv|jsonl|parquet]
               demo    [--store DIR]   (train or reuse the demo bundle; the API and an upload through the handlers)
               bench   [--quick] [--out FILE.json] [--dir DIR] [--only warm,throughput,cold]
-                      (issue 7's benchmark against plain Spark: prints a table, writes the figures as JSON)
+                      (the benchmark against plain Spark: prints a table, writes the figures as JSON)
             """ + "  " + InvokeCommand.USAGE + "\n  " + ServeCommand.USAGE;
 
     private final PrintStream out;
@@ -162,25 +164,27 @@ public final class Cli {
     }
 
     private int predict(String[] args) throws IOException {
-        Flags f = Flags.parse(args, Set.of("--bundle", "--input", "--repeat"), Set.of());
+        Flags f = Flags.parse(args, Set.of("--bundle", "--input", "--repeat", "--content-type"), Set.of());
         String dir = f.require("--bundle", null);
         int repeat = (int) f.getLong("--repeat", 1, 1);
         f.check(USAGE);
         String body = f.has("--input") ? Files.readString(Path.of(f.get("--input")))
                 : new String(stdin.readAllBytes(), StandardCharsets.UTF_8);
-        PredictRequest request = PredictRequest.parse(body);
+        // the API's parser: our records, MLflow scoring-server bodies, or CSV with a header row
+        PredictBody request = PredictBody.parse(body, contentType(f));
         Bundle bundle = LocalBundleStore.open(Path.of(dir));
         if (request.version() != null && !request.version().equals(bundle.metadata().version())) {
             throw new ModelNotFoundException("the bundle at " + dir + " is version " + bundle.metadata().version()
                     + ", not '" + request.version() + "'");
         }
+        List<Map<String, Object>> records = request.validated(bundle.metadata().inputSchema());
         // as the API function answers: the row-level fast path when the bundle's check passes
         FastPathScorer scorer = FastPathScorer.load(spark.get(), bundle);
         List<Map<String, Object>> predictions = null;
         long[] micros = new long[repeat];
         for (int i = 0; i < repeat; i++) {
             long start = System.nanoTime();
-            predictions = scorer.predict(request.records(), request.outputs());
+            predictions = scorer.predict(records, request.outputs());
             micros[i] = (System.nanoTime() - start) / 1_000;
         }
         LOG.info("predict: model={} version={} records={} firstMs={} fastPath={}", bundle.metadata().name(),
@@ -193,6 +197,15 @@ public final class Cli {
         }
         print(Responses.predictions(bundle.metadata(), predictions));
         return 0;
+    }
+
+    /** {@code --content-type}, else text/csv for a {@code .csv} input file, else JSON. */
+    private static String contentType(Flags f) {
+        if (f.has("--content-type")) {
+            return f.get("--content-type");
+        }
+        boolean csvFile = f.has("--input") && f.get("--input").toLowerCase(Locale.ROOT).endsWith(".csv");
+        return csvFile ? "text/csv" : "application/json";
     }
 
     private int score(String[] args) {
