@@ -8,7 +8,7 @@ import dev.mlserve.local.invoke.InvokeCommand;
 import dev.mlserve.local.mlflow.MlflowModel;
 import dev.mlserve.local.publish.BundlePublisher;
 import dev.mlserve.local.serve.ServeCommand;
-import dev.mlserve.scoring.api.PredictRequest;
+import dev.mlserve.scoring.api.PredictBody;
 import dev.mlserve.scoring.api.Responses;
 import dev.mlserve.scoring.bundle.Bundle;
 import dev.mlserve.scoring.bundle.BundleWriter;
@@ -34,11 +34,13 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
@@ -61,8 +63,9 @@ public final class Cli {
                       [--outputs a,b]   (a model logged with mlflow.spark; schema from its signature or example)
               publish --bundle DIR --to s3://BUCKET/models/ [--latest]
                       (uploads a bundle version; never replaces a published one; --latest moves LATEST last)
-              predict --bundle DIR [--input FILE] [--repeat N]
-                      (request JSON on stdin when no --input; --repeat logs first/warm timings to stderr)
+              predict --bundle DIR [--input FILE] [--content-type TYPE] [--repeat N]
+                      (the API's request bodies: {"records":[...]}, MLflow bodies, or text/csv with a header row,
+                      the default for a .csv --input; stdin when no --input; --repeat logs warm timings to stderr)
               score   --bundle DIR --input FILE --output DIR [--format csv|jsonl|parquet] [--progress-interval 10s]
                       (a progress line with rows and rows/s on stderr every interval, 10s unless given)
               demo    [--store DIR]   (train or reuse the demo bundle; the API and an upload through the handlers)
@@ -72,7 +75,7 @@ public final class Cli {
 
     /** A person watches the terminal: more often than the batch job's 30s. */
     static final String DEFAULT_PROGRESS_INTERVAL = "10s";
-    private static final java.util.regex.Pattern DURATION = java.util.regex.Pattern.compile("\\d+(ms|s|m|min|h)?");
+    private static final Pattern DURATION = Pattern.compile("\\d+(ms|s|m|min|h)?");
 
     private final PrintStream out;
     private final PrintStream err;
@@ -218,25 +221,27 @@ public final class Cli {
     }
 
     private int predict(String[] args) throws IOException {
-        Flags f = Flags.parse(args, Set.of("--bundle", "--input", "--repeat"), Set.of());
+        Flags f = Flags.parse(args, Set.of("--bundle", "--input", "--repeat", "--content-type"), Set.of());
         String dir = f.require("--bundle", null);
         int repeat = (int) f.getLong("--repeat", 1, 1);
         f.check(USAGE);
         String body = f.has("--input") ? Files.readString(Path.of(f.get("--input")))
                 : new String(stdin.readAllBytes(), StandardCharsets.UTF_8);
-        PredictRequest request = PredictRequest.parse(body);
+        // the API's parser: our records, MLflow scoring-server bodies, or CSV with a header row
+        PredictBody request = PredictBody.parse(body, contentType(f));
         Bundle bundle = LocalBundleStore.open(Path.of(dir));
         if (request.version() != null && !request.version().equals(bundle.metadata().version())) {
             throw new ModelNotFoundException("the bundle at " + dir + " is version " + bundle.metadata().version()
                     + ", not '" + request.version() + "'");
         }
+        List<Map<String, Object>> records = request.validated(bundle.metadata().inputSchema());
         // as the API function answers: the row-level fast path when the bundle's check passes
         FastPathScorer scorer = FastPathScorer.load(spark.get(), bundle);
         List<Map<String, Object>> predictions = null;
         long[] micros = new long[repeat];
         for (int i = 0; i < repeat; i++) {
             long start = System.nanoTime();
-            predictions = scorer.predict(request.records(), request.outputs());
+            predictions = scorer.predict(records, request.outputs());
             micros[i] = (System.nanoTime() - start) / 1_000;
         }
         LOG.info("predict: model={} version={} records={} firstMs={} fastPath={}", bundle.metadata().name(),
@@ -249,6 +254,15 @@ public final class Cli {
         }
         print(Responses.predictions(bundle.metadata(), predictions));
         return 0;
+    }
+
+    /** {@code --content-type}, else text/csv for a {@code .csv} input file, else JSON. */
+    private static String contentType(Flags f) {
+        if (f.has("--content-type")) {
+            return f.get("--content-type");
+        }
+        boolean csvFile = f.has("--input") && f.get("--input").toLowerCase(Locale.ROOT).endsWith(".csv");
+        return csvFile ? "text/csv" : "application/json";
     }
 
     private int score(String[] args) {

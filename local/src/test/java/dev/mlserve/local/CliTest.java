@@ -89,6 +89,70 @@ class CliTest {
         assertThat(body.at("/predictions/0/probability").size()).isEqualTo(2);
     }
 
+    private static final String TWO_CUSTOMERS_RECORDS = """
+            {"records":[{"plan":"basic","contract":"month-to-month","tenureMonths":2,"monthlyCharges":30,
+                         "supportCalls":5,"paperlessBilling":true},
+                        {"plan":"premium","contract":"two-year","tenureMonths":58,"monthlyCharges":104.9,
+                         "supportCalls":0,"paperlessBilling":false}]}""";
+    private static final String TWO_CUSTOMERS_CSV = """
+            plan,contract,tenureMonths,monthlyCharges,supportCalls,paperlessBilling
+            basic,month-to-month,2,30,5,true
+            premium,two-year,58,104.9,0,false
+            """;
+
+    @Test
+    void predict_withMlflowDataframeSplitBody_answersAsTheRecordsBody() throws Exception {
+        Result records = run(TWO_CUSTOMERS_RECORDS, "predict", "--bundle", demoBundle.toString());
+        Result split = run("""
+                {"dataframe_split":{"columns":["plan","contract","tenureMonths","monthlyCharges","supportCalls",
+                                               "paperlessBilling"],
+                                    "data":[["basic","month-to-month",2,30,5,true],
+                                            ["premium","two-year",58,104.9,0,false]]}}""",
+                "predict", "--bundle", demoBundle.toString());
+
+        assertThat(split.code()).as(split.err()).isZero();
+        assertThat(split.json().get("predictions")).hasSize(2).isEqualTo(records.json().get("predictions"));
+    }
+
+    @Test
+    void predict_withCsvInputFile_readsItAsTextCsvAndAnswersAsTheRecordsBody() throws Exception {
+        Path csv = Files.writeString(dir.resolve("two-customers.csv"), TWO_CUSTOMERS_CSV);
+
+        Result r = run("", "predict", "--bundle", demoBundle.toString(), "--input", csv.toString());
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.json().get("predictions")).hasSize(2)
+                .isEqualTo(run(TWO_CUSTOMERS_RECORDS, "predict", "--bundle", demoBundle.toString()).json()
+                        .get("predictions"));
+    }
+
+    @Test
+    void predict_withCsvOnStdinAndContentType_answersEveryRow() throws Exception {
+        Result r = run(TWO_CUSTOMERS_CSV, "predict", "--bundle", demoBundle.toString(), "--content-type",
+                "text/csv; charset=utf-8");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.json().get("predictions")).hasSize(2);
+    }
+
+    @Test
+    void predict_withCsvOnStdinButNoContentType_exits2AsNotJson() throws Exception {
+        Result r = run(TWO_CUSTOMERS_CSV, "predict", "--bundle", demoBundle.toString());
+
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.json().get("error").asText()).isEqualTo("request body is not valid JSON");
+    }
+
+    @Test
+    void predict_withCsvHavingABadCell_exits2NamingTheRowAndField() throws Exception {
+        Result r = run(TWO_CUSTOMERS_CSV.replace("58,104.9", "58,cheap"), "predict", "--bundle",
+                demoBundle.toString(), "--content-type", "text/csv");
+
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.json().at("/details/0/record").asInt()).isEqualTo(1);
+        assertThat(r.json().at("/details/0/field").asText()).isEqualTo("monthlyCharges");
+    }
+
     @Test
     void predict_withBadRecords_printsErrorListingEveryRecordAndFieldAndExits2() throws Exception {
         Result r = run("""

@@ -25,13 +25,15 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every file of the top-level events/ folder through its handler, loaded by aws-lambda-java-tests
- * the way the Lambda Java runtime deserializes it, over the embedded default (a local store with
- * the events' model and the objects of events/bucket, the in-process batch launcher) with
- * events/env.json's limits. No event may make a handler fail; none answers a 500.
+ * Every file of this module's test events (src/test/resources/events/, written for the parity
+ * suite's one-hot + logistic regression pipeline; the top-level events/ folder is written for the
+ * demo bundle and replayed by local's EventsReplayIT) through its handler, loaded by
+ * aws-lambda-java-tests the way the Lambda Java runtime deserializes it, over the embedded default
+ * (a local store with the events' model and the objects of events/bucket, the in-process batch
+ * launcher) with events/env.json's limits. No event may make a handler fail; none answers a 500.
  */
 class EventFilesReplayIT {
-    private static final Path EVENTS = Path.of("../events");
+    private static final Path EVENTS = Path.of("src/test/resources/events");
 
     @TempDir
     static Path store;

@@ -4,35 +4,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlserve.local.LocalStores;
+import dev.mlserve.local.RunnerJar;
+import dev.mlserve.local.RunnerJar.Result;
 import dev.mlserve.scoring.json.Json;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code invoke} from the built jar, as a developer runs it: the template's function, an event
- * file from events/, a local store holding the events' model; stdout is the answer alone.
+ * file from events/, a local store made as {@code demo} makes it (the demo bundle the events are
+ * written for); stdout is the answer alone.
  */
 class InvokeIT {
     @TempDir
     static Path dir;
     private static Path store;
 
-    record Result(int code, String stdout, String stderr) {
-        JsonNode json() throws Exception {
-            return Json.MAPPER.readTree(stdout);
-        }
-    }
-
     @BeforeAll
     static void store() throws Exception {
-        store = LocalStores.withEventsModel(dir.resolve("store"));
+        store = LocalStores.withDemoBundle(dir.resolve("store"));
     }
 
     static Result invoke(String... args) throws Exception {
@@ -40,15 +35,10 @@ class InvokeIT {
     }
 
     static Result invokeOver(Path storeDir, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-jar", "target/scoring-local.jar", "invoke"));
+        List<String> command = new ArrayList<>(List.of("invoke"));
         command.addAll(List.of(args));
         command.addAll(List.of("--template", "../template.yaml", "--store", storeDir.toString()));
-        Path stderr = Files.createTempFile(dir, "stderr", ".txt");
-        Process p = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
-        String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(240, TimeUnit.SECONDS)).isTrue();
-        return new Result(p.exitValue(), stdout, Files.readString(stderr));
+        return RunnerJar.run(dir, 240, command);
     }
 
     @Test
@@ -90,7 +80,7 @@ class InvokeIT {
 
     @Test
     void invoke_whenTheHandlerThrows_printsLambdasErrorJsonAndExits1() throws Exception {
-        Path broken = LocalStores.withEventsModel(dir.resolve("store-without-scored-folder"));
+        Path broken = LocalStores.withDemoBundle(dir.resolve("store-without-scored-folder"));
         Files.writeString(broken.resolve("scored"), "a file where the results folder should be");
 
         Result r = invokeOver(broken, "UploadFunction", "--event", "../events/s3-put-small.json");

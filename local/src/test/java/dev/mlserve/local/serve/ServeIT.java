@@ -33,7 +33,7 @@ class ServeIT {
     @BeforeAll
     static void start() throws Exception {
         TestSpark.session();
-        store = LocalStores.withEventsModel(dir.resolve("store"));
+        store = LocalStores.withParityModel(dir.resolve("store"));
         Path envVars = dir.resolve("env.json");
         Files.writeString(envVars, "{\"PredictFunction\": {\"MLSERVE_INLINE_MAX_RECORDS\": \"2\"}}");
         serve = ServeCommand.start(new String[] {"--port", "0", "--store", store.toString(), "--template",
@@ -135,6 +135,7 @@ class ServeIT {
     @Test
     void fileDroppedIntoIncoming_isScoredByTheUploadFunction() throws Exception {
         Path upload = store.resolve("incoming/churn/dropped.csv");
+        Files.createDirectories(upload.getParent());
         Files.writeString(upload, "plan,region,tenure,charges,calls,autopay\nbasic,north,2.0,31.5,4,false\n"
                 + "premium,west,lots,99.0,1,true\n");
         Path manifest = store.resolve("scored/churn/dropped.csv/_manifest.json");

@@ -1,8 +1,8 @@
 package dev.mlserve.scoring.api;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mlserve.scoring.bundle.FieldSpec;
 import dev.mlserve.scoring.error.BadInputException;
 import dev.mlserve.scoring.error.Violation;
@@ -20,7 +20,7 @@ import java.util.Map;
  * A prediction request body in any shape the API accepts, mapped onto one list of records:
  *
  * <ul>
- *   <li>{@code {"records": [{...}], "version"?, "outputs"?}} (our own, {@link PredictRequest});
+ *   <li>{@code {"records": [{...}], "version"?, "outputs"?}} (our own);
  *   <li>MLflow scoring-server bodies: {@code dataframe_split} ({@code {columns, data}}),
  *       {@code dataframe_records}, {@code instances} (a list of objects) and {@code inputs} (a list of
  *       objects or a columnar object {@code {"col": [v0, v1]}}), each with optional version/outputs;
@@ -67,7 +67,26 @@ public record PredictBody(List<Object> records, String version, List<String> out
             return new PredictBody(new ArrayList<>(CsvRecords.parse(body)), null, List.of(),
                     RecordValidator.Mode.TEXT, CSV);
         }
-        return fromJson(PredictRequest.readJson(body));
+        return fromJson(readJson(body));
+    }
+
+    /**
+     * Parses a request body as JSON.
+     *
+     * @throws BadInputException for an empty body or malformed JSON, naming line and column
+     */
+    static JsonNode readJson(String body) {
+        if (body == null || body.isBlank()) {
+            throw new BadInputException("request body is empty",
+                    List.of(new Violation(-1, null, "expected a JSON object with one of " + KEYS_TEXT)));
+        }
+        try {
+            return Json.MAPPER.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new BadInputException("request body is not valid JSON", List.of(new Violation(-1, null,
+                    e.getOriginalMessage().lines().findFirst().orElse("malformed JSON") + " at line "
+                            + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr())));
+        }
     }
 
     /** True for {@code text/csv}, with or without parameters such as {@code ; charset=utf-8}. */
@@ -106,21 +125,48 @@ public record PredictBody(List<Object> records, String version, List<String> out
         }
         String format = present.get(0);
         ArrayNode records = MlflowBodies.toRecords(format, root.get(format), problems);
-        ObjectNode normalized = Json.MAPPER.createObjectNode();
-        normalized.set("records", records);
-        OPTION_KEYS.stream().filter(root::has).forEach(k -> normalized.set(k, root.get(k)));
-        PredictRequest request;
-        try {
-            request = PredictRequest.fromJson(normalized);
-        } catch (BadInputException e) {
-            problems.addAll(e.violations());
-            request = null;
+        List<Object> list = new ArrayList<>();
+        if (records != null) {
+            for (JsonNode r : records) {
+                list.add(Json.MAPPER.convertValue(r, Object.class));
+            }
         }
+        String version = version(root.get("version"), problems);
+        List<String> outputs = outputs(root.get("outputs"), problems);
         if (!problems.isEmpty()) {
             throw new BadInputException("request is malformed", problems);
         }
-        return new PredictBody(request.records(), request.version(), request.outputs(), RecordValidator.Mode.JSON,
-                format);
+        return new PredictBody(list, version, outputs, RecordValidator.Mode.JSON, format);
+    }
+
+    private static String version(JsonNode v, List<Violation> problems) {
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (v.isTextual() || v.isIntegralNumber()) {
+            return v.asText();
+        }
+        problems.add(new Violation(-1, "version", "must be a string"));
+        return null;
+    }
+
+    private static List<String> outputs(JsonNode o, List<Violation> problems) {
+        List<String> outputs = new ArrayList<>();
+        if (o == null || o.isNull()) {
+            return outputs;
+        }
+        if (!o.isArray()) {
+            problems.add(new Violation(-1, "outputs", "must be an array of column names"));
+            return outputs;
+        }
+        for (JsonNode n : o) {
+            if (!n.isTextual()) {
+                problems.add(new Violation(-1, "outputs", "must be an array of column names"));
+                break;
+            }
+            outputs.add(n.asText());
+        }
+        return outputs;
     }
 
     /**

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
-import dev.mlserve.scoring.api.PredictRequest;
+import dev.mlserve.scoring.api.PredictBody;
 import dev.mlserve.scoring.bundle.FieldSpec;
 import dev.mlserve.scoring.bundle.FieldType;
 import dev.mlserve.scoring.error.BadInputException;
@@ -310,9 +310,9 @@ class RecordValidatorTest {
                 List.of(new FieldSpec("tenure", FieldType.DOUBLE, true),
                         new FieldSpec("visits", FieldType.LONG, true)),
                 Mode.JSON, false);
-        PredictRequest request = PredictRequest.parse("""
+        PredictBody request = PredictBody.parse("""
                 {"records":[{"tenure": NaN}, {"tenure": 1e400}, {"visits": 12345678901234567890},
-                            {"tenure": 0.5, "visits": 9223372036854775807}]}""");
+                            {"tenure": 0.5, "visits": 9223372036854775807}]}""", "application/json");
 
         BadInputException e = catchThrowableOfType(BadInputException.class,
                 () -> validator.convertAll(request.records()));
