@@ -23,7 +23,7 @@ import java.util.Set;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * {@code bench [--quick] [--out FILE] [--dir DIR] [--only warm,throughput,cold]}: issue 7's
+ * {@code bench [--quick] [--out FILE] [--dir DIR] [--only warm,throughput,cold]}: the project's
  * benchmark, a runnable command (not a test). On the demo churn bundle and a random-forest bundle
  * (both trained into {@code DIR/models} on first use) it measures, side by side with plain Spark:
  * warm latency through the API handler ({@link WarmLatency}), inline file scoring throughput

@@ -2,7 +2,7 @@ package dev.mlserve.local.bench;
 
 /**
  * One line of the bench table: a measured figure, the plain-Spark baseline it is compared with,
- * their ratio (figure / baseline) and issue 7's target for it.
+ * their ratio (figure / baseline) and the project's target for it.
  *
  * @param target the target in words, e.g. "ratio <= 0.02"; null when there is none
  * @param met whether the target is met; null when there is none
