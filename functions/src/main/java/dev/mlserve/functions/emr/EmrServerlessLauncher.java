@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -110,6 +111,19 @@ public final class EmrServerlessLauncher implements BatchLauncher {
                     + " has no job run " + runId);
         }
         return EmrStates.map(run.state(), run.stateAsString(), run.stateDetails());
+    }
+
+    @Override
+    public Optional<String> jobIdOf(String runId) {
+        JobRun run;
+        try {
+            GetJobRunRequest request = GetJobRunRequest.builder().applicationId(settings.applicationId())
+                    .jobRunId(runId).build();
+            run = backoff.call("GetJobRun", () -> emr.getJobRun(request)).jobRun();
+        } catch (ResourceNotFoundException e) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(run.tags() == null ? null : run.tags().get(JOB_ID_TAG));
     }
 
     StartJobRunRequest request(BatchJob job) {

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -35,6 +36,7 @@ import org.slf4j.LoggerFactory;
 public final class LocalBatchLauncher implements BatchLauncher, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalBatchLauncher.class);
     private static final int CACHED_BUNDLES = 4;
+    private static final String RUN_PREFIX = "local-";
 
     private final Supplier<SparkSession> spark;
     private final ExecutorService worker;
@@ -69,7 +71,7 @@ public final class LocalBatchLauncher implements BatchLauncher, AutoCloseable {
             LOG.info("local run already started for this client token: jobId={} runId={}", job.jobId(), existing);
             return existing;
         }
-        String runId = "local-" + job.jobId();
+        String runId = RUN_PREFIX + job.jobId();
         states.put(runId, new JobState("SUBMITTED", null));
         runsByToken.put(token, runId);
         worker.execute(() -> run(runId, job));
@@ -85,6 +87,12 @@ public final class LocalBatchLauncher implements BatchLauncher, AutoCloseable {
         }
         return new JobState("FAILED", "local run " + runId + " is not known to this process (runs are kept in"
                 + " memory; the process that started it has stopped)");
+    }
+
+    @Override
+    public Optional<String> jobIdOf(String runId) {
+        return runId.startsWith(RUN_PREFIX) && states.containsKey(runId)
+                ? Optional.of(runId.substring(RUN_PREFIX.length())) : Optional.empty();
     }
 
     /** Waits until every run submitted so far has ended (for tests and an orderly CLI exit). */

@@ -172,6 +172,11 @@ public final class StoreJobs implements Jobs {
         }
     }
 
+    @Override
+    public Optional<JobStatus> runEnded(String jobId) {
+        return status(jobId);
+    }
+
     private JobStatus start(BatchJob job, String markerKey, String token, String model, String version,
                             String routeReason) throws IOException {
         String runId;

@@ -1,6 +1,7 @@
 package dev.mlserve.functions.ports;
 
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Port: runs the batch scoring job. Adapters: EMR Serverless (StartJobRun/GetJobRun via SDK v2),
@@ -18,6 +19,9 @@ public interface BatchLauncher {
 
     /** The run's state: SUBMITTED, PENDING, SCHEDULED, RUNNING, SUCCESS, FAILED, CANCELLED. */
     JobState state(String runId);
+
+    /** Our job id of a backend run (from the run's job-id tag); empty when the run is not one of ours. */
+    Optional<String> jobIdOf(String runId);
 
     /**
      * What to run: the same arguments the emr-jobs batch job takes.

@@ -19,6 +19,16 @@ public interface Jobs {
     Optional<JobStatus> status(String jobId);
 
     /**
+     * A run of the job has ended (the backend's state-change event, the local launcher's own
+     * notice, or a later read that finds it ended): commits its result to the result folder, starts
+     * the next attempt of a run that failed without one, or, once the attempts are used up, commits
+     * a FAILED manifest saying why. Safe to call any number of times, at the same moment too.
+     *
+     * @return the job's status afterwards; empty when no job has that id
+     */
+    Optional<JobStatus> runEnded(String jobId);
+
+    /**
      * @param state SUBMITTED, PENDING, SCHEDULED, RUNNING, SUCCESS, FAILED or CANCELLED
      * @param output the result folder URI
      * @param rowsIn counts from the manifest once SUCCESS (null before)

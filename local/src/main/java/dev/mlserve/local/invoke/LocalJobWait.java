@@ -97,6 +97,11 @@ final class LocalJobWait {
                     : new JobState("FAILED", "the local run ended without writing its manifest (see the log above)");
         }
 
+        @Override
+        public Optional<String> jobIdOf(String runId) {
+            return Optional.empty();
+        }
+
         /** Busy unless the worker is parked waiting for its next task (or gone). */
         private static boolean workerBusy() {
             return Thread.getAllStackTraces().entrySet().stream()
