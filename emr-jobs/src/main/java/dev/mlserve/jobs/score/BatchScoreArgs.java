@@ -18,17 +18,26 @@ import java.util.Set;
  * @param format given by {@code --format}, else inferred from the input's extension
  * @param jobId the id recorded in the manifest, or null (the job then uses Spark's application id)
  * @param inputEtag the S3 ETag of the input, recorded in the manifest, or null
+ * @param inputVersionId the S3 versionId of the input, recorded in the manifest, or null
+ * @param source the input as the manifest names it when {@code input} is a copy of it (an upload
+ *     pinned at its version in a staging copy), or null
  */
 public record BatchScoreArgs(String bundle, String model, String version, String modelRoot, String input,
-                             FileFormat format, String output, String jobId, String inputEtag, String routeReason) {
+                             FileFormat format, String output, String jobId, String inputEtag, String routeReason,
+                             String inputVersionId, String source) {
+
+    public BatchScoreArgs(String bundle, String model, String version, String modelRoot, String input,
+                          FileFormat format, String output, String jobId, String inputEtag, String routeReason) {
+        this(bundle, model, version, modelRoot, input, format, output, jobId, inputEtag, routeReason, null, null);
+    }
 
     public static final String USAGE = "BatchScoreJob (--bundle URI | --model NAME [--version V] --model-root URI)"
             + " --input URI [--format csv|jsonl|parquet] --output URI [--job-id ID] [--input-etag ETAG]"
-            + " [--route-reason TEXT]";
+            + " [--input-version-id ID] [--source URI] [--route-reason TEXT]";
     public static final String DEFAULT_ROUTE_REASON = "submitted to the batch job directly";
 
     private static final Set<String> VALUED = Set.of("--bundle", "--model", "--version", "--model-root", "--input",
-            "--format", "--output", "--job-id", "--input-etag", "--route-reason");
+            "--format", "--output", "--job-id", "--input-etag", "--route-reason", "--input-version-id", "--source");
 
     /** @throws IllegalArgumentException naming every missing or bad flag, then the usage */
     public static BatchScoreArgs parse(String[] args) {
@@ -55,7 +64,7 @@ public record BatchScoreArgs(String bundle, String model, String version, String
             f.problem("--output must be outside --input and must not contain it (got input " + input + ", output "
                     + output + ")");
         }
-        for (String optional : List.of("--job-id", "--input-etag", "--route-reason")) {
+        for (String optional : List.of("--job-id", "--input-etag", "--route-reason", "--input-version-id", "--source")) {
             if (f.has(optional) && f.get(optional).isBlank()) {
                 f.problem(optional + " must not be blank");
             }
@@ -63,7 +72,7 @@ public record BatchScoreArgs(String bundle, String model, String version, String
         f.check(USAGE);
         String reason = f.has("--route-reason") ? f.get("--route-reason") : DEFAULT_ROUTE_REASON;
         return new BatchScoreArgs(bundle, model, f.get("--version"), f.get("--model-root"), input, format, output,
-                f.get("--job-id"), f.get("--input-etag"), reason);
+                f.get("--job-id"), f.get("--input-etag"), reason, f.get("--input-version-id"), f.get("--source"));
     }
 
     private static FileFormat format(Flags f, String input) {

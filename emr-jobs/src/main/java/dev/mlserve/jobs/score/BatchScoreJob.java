@@ -72,7 +72,7 @@ public final class BatchScoreJob {
         LOG.info("batch scoring: jobId={} bundle={} input={} format={} output={}", jobId, bundle.uri(), args.input(),
                 args.format().extension(), args.output());
         Manifest manifest = new FileScorer(spark, scorer).score(args.input(), args.format(), args.output(),
-                new RunInfo("batch", args.routeReason(), jobId, args.inputEtag()));
+                new RunInfo("batch", args.routeReason(), jobId, args.inputEtag(), args.inputVersionId(), args.source()));
         if (!manifest.succeeded()) {
             LOG.error("batch scoring refused the input: jobId={} input={} error={} details={}", jobId, args.input(),
                     manifest.error(), manifest.details());

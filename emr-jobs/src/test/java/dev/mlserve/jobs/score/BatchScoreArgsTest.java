@@ -23,6 +23,18 @@ class BatchScoreArgsTest {
     }
 
     @Test
+    void parse_uploadsPinnedCopy_keepsItsVersionIdAndSource() {
+        BatchScoreArgs args = BatchScoreArgs.parse(new String[] {
+            "--bundle", "s3://B/models/churn/3", "--input", "s3://B/staging/u-1/input.csv", "--format", "csv",
+            "--output", "s3://B/scored/churn/a.csv/runs/u-1/", "--job-id", "u-1", "--input-etag", "abc",
+            "--input-version-id", "v-7", "--source", "s3://B/incoming/churn/a.csv"});
+
+        assertThat(args.inputVersionId()).isEqualTo("v-7");
+        assertThat(args.source()).isEqualTo("s3://B/incoming/churn/a.csv");
+        assertThat(args.input()).isEqualTo("s3://B/staging/u-1/input.csv");
+    }
+
+    @Test
     void parse_nothing_reportsBundleInputAndOutputAtOnce() {
         assertThatThrownBy(() -> BatchScoreArgs.parse(new String[0]))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -76,13 +76,17 @@ class BatchScoreJobIT {
 
         Result result = SparkSubmitRunner.submit(work, List.of("--bundle", bundle.directory().toString(),
                 "--input", input.toString(), "--format", "jsonl", "--output", output + "/", "--job-id", "job-7",
-                "--input-etag", "\"e-1\"", "--route-reason", "153 records > inline limit 100"));
+                "--input-etag", "\"e-1\"", "--input-version-id", "v-7", "--source", "s3://b/incoming/churn/r.jsonl",
+                "--route-reason", "153 records > inline limit 100"));
 
         assertThat(result.exitCode()).as(result.log()).isZero();
         JsonNode manifest = manifest(output);
         assertCounts(manifest, GOOD, 3);
         assertThat(manifest.get("jobId").asText()).isEqualTo("job-7");
         assertThat(manifest.get("inputEtag").asText()).isEqualTo("\"e-1\"");
+        assertThat(manifest.get("inputVersionId").asText()).isEqualTo("v-7");
+        assertThat(manifest.get("input").asText()).as("the upload the staged copy pins")
+                .isEqualTo("s3://b/incoming/churn/r.jsonl");
         assertThat(manifest.get("routeReason").asText()).isEqualTo("153 records > inline limit 100");
         assertThat(manifest.get("format").asText()).isEqualTo("jsonl");
         assertRejected(output, 3, 1000, 1001);

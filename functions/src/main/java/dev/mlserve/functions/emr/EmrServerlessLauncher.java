@@ -42,6 +42,8 @@ public final class EmrServerlessLauncher implements BatchLauncher {
     public static final String OUTPUT = "--output";
     public static final String JOB_ID = "--job-id";
     public static final String INPUT_ETAG = "--input-etag";
+    public static final String INPUT_VERSION_ID = "--input-version-id";
+    public static final String SOURCE = "--source";
     public static final String ROUTE_REASON = "--route-reason";
     /** The tag every run carries with our job id. */
     public static final String JOB_ID_TAG = "mlserve:job-id";
@@ -146,12 +148,22 @@ public final class EmrServerlessLauncher implements BatchLauncher {
         return b.build();
     }
 
-    /** {@code --bundle B --input I --format F --output O --job-id J [--input-etag E] [--route-reason R]}. */
+    /**
+     * {@code --bundle B --input I --format F --output <run folder> --job-id J [--input-etag E]
+     * [--input-version-id V] [--source S] [--route-reason R]}: the job writes into its own run folder
+     * ({@link BatchJob#runUri()}); its end commits the result.
+     */
     public static List<String> arguments(BatchJob job) {
         List<String> args = new ArrayList<>(List.of(BUNDLE, job.bundleUri(), INPUT, job.inputUri(), FORMAT,
-                job.format(), OUTPUT, job.outputUri(), JOB_ID, job.jobId()));
+                job.format(), OUTPUT, job.runUri(), JOB_ID, job.jobId()));
         if (job.inputEtag() != null && !job.inputEtag().isBlank()) {
             args.addAll(List.of(INPUT_ETAG, job.inputEtag()));
+        }
+        if (job.inputVersionId() != null && !job.inputVersionId().isBlank()) {
+            args.addAll(List.of(INPUT_VERSION_ID, job.inputVersionId()));
+        }
+        if (job.sourceUri() != null && !job.sourceUri().isBlank()) {
+            args.addAll(List.of(SOURCE, job.sourceUri()));
         }
         if (job.routeReason() != null && !job.routeReason().isBlank()) {
             args.addAll(List.of(ROUTE_REASON, job.routeReason()));

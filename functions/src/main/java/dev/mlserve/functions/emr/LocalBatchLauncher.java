@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
@@ -31,7 +32,10 @@ import org.slf4j.LoggerFactory;
  * the local SparkSession, one run at a time on a background thread (like an EMR application with
  * one worker). States live in memory: SUBMITTED, RUNNING, then SUCCESS or FAILED; a run this
  * process does not know (started before a restart) answers FAILED, and {@code StoreJobs} reads the
- * result from the run's manifest instead. A repeated clientToken answers the first run.
+ * result from the run's manifest instead. A repeated clientToken answers the first run. A run writes
+ * into its own run folder ({@link BatchJob#runUri()}) and, once its state is final, tells the
+ * listener given to {@link #onRunEnded} (the jobs' {@code runEnded}, which commits the result), as
+ * EMR Serverless's state-change event does in AWS.
  */
 public final class LocalBatchLauncher implements BatchLauncher, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalBatchLauncher.class);
@@ -42,6 +46,7 @@ public final class LocalBatchLauncher implements BatchLauncher, AutoCloseable {
     private final ExecutorService worker;
     private final Map<String, String> runsByToken = new ConcurrentHashMap<>();
     private final Map<String, JobState> states = new ConcurrentHashMap<>();
+    private volatile Consumer<String> runEnded = jobId -> { };
     private final Map<Path, FastPathScorer> scorers = new LinkedHashMap<>(CACHED_BUNDLES, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Path, FastPathScorer> eldest) {
@@ -77,6 +82,11 @@ public final class LocalBatchLauncher implements BatchLauncher, AutoCloseable {
         worker.execute(() -> run(runId, job));
         LOG.info("local run submitted: jobId={} runId={}", job.jobId(), runId);
         return runId;
+    }
+
+    /** Called on the worker thread with our job id once a run's state is final (before the next run starts). */
+    public void onRunEnded(Consumer<String> listener) {
+        this.runEnded = Objects.requireNonNull(listener, "listener");
     }
 
     @Override
@@ -117,8 +127,9 @@ public final class LocalBatchLauncher implements BatchLauncher, AutoCloseable {
         long started = System.nanoTime();
         try {
             Manifest manifest = new FileScorer(spark.get(), scorer(job.bundleUri())).score(job.inputUri(),
-                    FileFormat.fromName(job.format()), job.outputUri(),
-                    new RunInfo("batch", job.routeReason(), job.jobId(), job.inputEtag()));
+                    FileFormat.fromName(job.format()), job.runUri(),
+                    new RunInfo("batch", job.routeReason(), job.jobId(), job.inputEtag(), job.inputVersionId(),
+                            job.sourceUri()));
             states.put(runId, manifest.succeeded()
                     ? new JobState("SUCCESS", null)
                     : new JobState("FAILED", "the input could not be scored: " + manifest.error()));
@@ -130,6 +141,16 @@ public final class LocalBatchLauncher implements BatchLauncher, AutoCloseable {
         } catch (Error e) {
             states.put(runId, new JobState("FAILED", e.getClass().getSimpleName() + ": " + e.getMessage()));
             throw e;
+        } finally {
+            notifyEnded(job.jobId());
+        }
+    }
+
+    private void notifyEnded(String jobId) {
+        try {
+            runEnded.accept(jobId);
+        } catch (RuntimeException e) {
+            LOG.error("committing the result of local run failed: jobId={}", jobId, e);
         }
     }
 

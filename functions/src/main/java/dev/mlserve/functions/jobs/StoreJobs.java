@@ -8,6 +8,7 @@ import dev.mlserve.functions.ports.BatchLauncher.JobState;
 import dev.mlserve.functions.ports.Jobs;
 import dev.mlserve.functions.ports.ObjectStore;
 import dev.mlserve.functions.ports.SubmitInProgressException;
+import dev.mlserve.functions.results.ResultPublisher;
 import dev.mlserve.scoring.io.Manifest;
 import dev.mlserve.scoring.json.Json;
 import java.io.FileNotFoundException;
@@ -42,13 +43,19 @@ import org.slf4j.LoggerFactory;
  *       clientToken.</li>
  * </ul>
  *
- * {@link #status} answers the run's result from its {@code _manifest.json} once present (it is
- * written last and names the job id), else the launcher's state.
+ * A run writes into its own run folder ({@code <result>/runs/<jobId>/}, its manifest last). When it
+ * ends, {@link #runEnded} commits that manifest to the result folder with {@link ResultPublisher}
+ * (the same protocol as inline uploads: a conditional write, never over a newer version's result),
+ * or starts the next attempt of a run that failed without one, or, the attempts used up, commits a
+ * FAILED manifest with the backend's reason: every job ends in a manifest. {@link #status} answers
+ * the committed manifest once it names the job; a run found SUCCESS but not yet committed is
+ * committed there and then (the backend's end event is delivered on a best-effort basis).
  */
 public final class StoreJobs implements Jobs {
     private static final Logger LOG = LoggerFactory.getLogger(StoreJobs.class);
     public static final String JOBS_PREFIX = "jobs/";
     public static final String TOKEN_PREFIX = "jobs/by-token/";
+    static final String STAGING_PREFIX = "staging/";
     /**
      * Longer than a submit can take (each EMR call is bounded by the client's apiCallTimeout, and the
      * throttling backoff by its attempts: about 95 s at most), shorter than S3's second retry of an
@@ -66,6 +73,7 @@ public final class StoreJobs implements Jobs {
     private final String backend;
     private final Clock clock;
     private final Duration takeoverAfter;
+    private final ResultPublisher publisher;
 
     /** @param backend recorded in each job ("emr-serverless" or "local") */
     public StoreJobs(ObjectStore store, BatchLauncher launcher, String backend) {
@@ -78,6 +86,7 @@ public final class StoreJobs implements Jobs {
         this.backend = Objects.requireNonNull(backend, "backend");
         this.clock = clock;
         this.takeoverAfter = takeoverAfter;
+        this.publisher = new ResultPublisher(store, clock);
     }
 
     /** The record and marker state of a clientToken: {"jobId", "state", "at"}. */
@@ -101,17 +110,9 @@ public final class StoreJobs implements Jobs {
                     .orElseThrow(() -> new IllegalStateException("marker " + markerKey + " vanished"));
             Optional<JobRecord> existing = read(recordKey(marker.jobId()), JobRecord.class);
             if (existing.isPresent()) {
-                JobStatus status = statusOf(existing.get());
-                if (attempt(token) < MAX_ATTEMPTS && endedWithoutResult(existing.get())) {
-                    LOG.warn("job for this client token ended {} without a result; starting it again: jobId={}",
-                            status.state(), marker.jobId());
-                    int next = attempt(token) + 1;
-                    return submit(run.withJobId(baseJobId(marker.jobId(), token) + "-a" + next)
-                            .withClientToken(baseToken(token) + ATTEMPT + next), model, version, routeReason);
-                }
                 LOG.info("job already submitted for this client token: jobId={} existingJobId={}", job.jobId(),
                         marker.jobId());
-                return status;
+                return settle(existing.get(), run, true);
             }
             boolean stale = Instant.parse(marker.at()).plus(takeoverAfter).isBefore(clock.instant());
             if (!Marker.START_FAILED.equals(marker.state()) && !stale) {
@@ -125,20 +126,6 @@ public final class StoreJobs implements Jobs {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot record job " + job.jobId() + ": " + e.getMessage(), e);
         }
-    }
-
-    /**
-     * A run that ended FAILED or CANCELLED without a manifest of its own (the backend failed it, or
-     * someone cancelled it) is started again when its event comes again; a run that wrote a FAILED
-     * manifest refused its input, and the same input would be refused again.
-     */
-    private boolean endedWithoutResult(JobRecord job) {
-        Optional<JsonNode> manifest = manifestOf(job);
-        if (manifest.isPresent() && job.jobId().equals(manifest.get().path("jobId").asText(null))) {
-            return false;
-        }
-        String state = launcher.state(job.runId()).state();
-        return state.equals("FAILED") || state.equals("CANCELLED");
     }
 
     /** Attempts after the first carry their number in the clientToken: {@code <token>#attempt=2}. */
@@ -162,19 +149,143 @@ public final class StoreJobs implements Jobs {
 
     @Override
     public Optional<JobStatus> status(String jobId) {
+        return record(jobId).map(job -> {
+            try {
+                return settle(job, job.job(), false);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot commit the result of job " + jobId + ": " + e.getMessage(), e);
+            }
+        });
+    }
+
+    @Override
+    public Optional<JobStatus> runEnded(String jobId) {
+        Optional<JobRecord> record = record(jobId);
+        if (record.isEmpty()) {
+            LOG.warn("run ended for a job with no record, nothing to commit: jobId={}", jobId);
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(settle(record.get(), record.get().job(), true));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot commit the result of job " + jobId + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Optional<JobRecord> record(String jobId) {
         if (jobId == null || !JOB_ID.matcher(jobId).matches() || jobId.contains("..")) {
             return Optional.empty();
         }
         try {
-            return read(recordKey(jobId), JobRecord.class).map(this::statusOf);
+            return read(recordKey(jobId), JobRecord.class);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read job " + jobId + ": " + e.getMessage(), e);
         }
     }
 
-    @Override
-    public Optional<JobStatus> runEnded(String jobId) {
-        return status(jobId);
+    /**
+     * The job's status after doing what its run's end calls for: nothing while it runs or once its
+     * result is committed; else commit the run's own manifest; else (the run left none) start the
+     * next attempt or commit a FAILED manifest. A status read ({@code restart} false) only commits:
+     * it never starts a run.
+     *
+     * @param started what was started (null in records that predate keeping it: such a job is never restarted)
+     */
+    private JobStatus settle(JobRecord job, BatchJob started, boolean restart) throws IOException {
+        Optional<JsonNode> committed = manifestOf(job);
+        if (committed.isPresent() && job.jobId().equals(committed.get().path("jobId").asText(null))) {
+            return statusOf(job, committed, null);
+        }
+        JobState state = launcher.state(job.runId());
+        if (!state.terminal() || (!restart && !state.state().equals("SUCCESS"))) {
+            return statusOf(job, committed, state);
+        }
+        Optional<String> result = resultPrefix(job);
+        if (result.isEmpty()) {
+            return statusOf(job, committed, state);
+        }
+        String run = result.get() + ResultPublisher.RUNS + job.jobId() + "/";
+        Manifest own = publisher.existingManifest(run);
+        ResultPublisher.Version version = version(started);
+        if (own != null) {
+            ResultPublisher.Commit commit = publisher.commitRun(result.get(), run, own, version, () -> isCurrent(started));
+            LOG.info("batch run ended: jobId={} state={} manifest={} commit={}", job.jobId(), state.state(),
+                    own.status(), commit);
+            removeStaging(started);
+            return statusOf(job, manifestOf(job), state);
+        }
+        String token = job.clientToken() == null ? job.jobId() : job.clientToken();
+        boolean failed = state.state().equals("FAILED") || state.state().equals("CANCELLED");
+        if (failed && started != null && attempt(token) < MAX_ATTEMPTS) {
+            int next = attempt(token) + 1;
+            LOG.warn("batch run ended {} without a result; starting attempt {}: jobId={} details={}", state.state(),
+                    next, job.jobId(), state.details());
+            return submit(started.withJobId(baseJobId(job.jobId(), token) + "-a" + next)
+                    .withClientToken(baseToken(token) + ATTEMPT + next), job.model(), job.version(), job.routeReason());
+        }
+        String reason = failed
+                ? "the batch job ended " + state.state() + " in each of its " + attempt(token) + " attempt(s)"
+                        + (state.details() == null || state.details().isBlank() ? "" : "; the last: " + state.details())
+                : "the batch run ended " + state.state() + " without writing its " + Manifest.FILE_NAME;
+        Instant now = clock.instant();
+        Manifest manifest = new Manifest(Manifest.FAILED, started == null ? job.input()
+                : started.sourceUri() != null ? started.sourceUri() : started.inputUri(),
+                started == null ? null : started.inputEtag(), started == null ? null : started.inputVersionId(),
+                started == null ? null : started.format(), job.model(), job.version(), 0, 0, 0, "batch",
+                job.routeReason(), job.jobId(), null, null, job.createdAt(), now.toString(),
+                Math.max(0, now.toEpochMilli() - Instant.parse(job.createdAt()).toEpochMilli()), reason, null);
+        ResultPublisher.Commit commit = publisher.publishFailure(result.get(), manifest, version,
+                () -> isCurrent(started));
+        LOG.warn("batch job ended without a result: jobId={} commit={} reason={}", job.jobId(), commit, reason);
+        removeStaging(started);
+        return statusOf(job, manifestOf(job), state);
+    }
+
+    /** The uploaded object's version a job scores; null when it scores no upload (an API batch request). */
+    private static ResultPublisher.Version version(BatchJob started) {
+        return started == null || started.inputEtag() == null ? null
+                : new ResultPublisher.Version(started.inputEtag(), started.inputVersionId());
+    }
+
+    /** Whether the uploaded object still has the version the job scored (always, for jobs that score no upload). */
+    private boolean isCurrent(BatchJob started) {
+        if (started == null || started.inputEtag() == null) {
+            return true;
+        }
+        Optional<String> key = keyOf(started.sourceUri() != null ? started.sourceUri() : started.inputUri());
+        return key.isEmpty() || store.head(key.get()).map(ObjectStore.ObjectInfo::etag)
+                .filter(started.inputEtag()::equals).isPresent();
+    }
+
+    /** The staging copy a job read (its folder under staging/), once no attempt needs it any more. */
+    private void removeStaging(BatchJob started) {
+        if (started == null) {
+            return;
+        }
+        Optional<String> key = keyOf(started.inputUri()).filter(k -> k.startsWith(STAGING_PREFIX));
+        if (key.isEmpty() || key.get().lastIndexOf('/') <= STAGING_PREFIX.length()) {
+            return;
+        }
+        try {
+            publisher.deleteFolder(key.get().substring(0, key.get().lastIndexOf('/') + 1));
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot remove staging copy {} (the bucket's staging/ expiry removes it): {}", key.get(),
+                    e.toString());
+        }
+    }
+
+    private Optional<String> resultPrefix(JobRecord job) {
+        Optional<String> key = keyOf(job.output());
+        if (key.isEmpty()) {
+            LOG.warn("job output is not in this store, nothing to commit: jobId={} output={}", job.jobId(),
+                    job.output());
+        }
+        return key.map(k -> k.isEmpty() || k.endsWith("/") ? k : k + "/");
+    }
+
+    private Optional<String> keyOf(String uri) {
+        String root = store.uri("");
+        return uri != null && uri.startsWith(root) ? Optional.of(uri.substring(root.length())) : Optional.empty();
     }
 
     private JobStatus start(BatchJob job, String markerKey, String token, String model, String version,
@@ -191,7 +302,7 @@ public final class StoreJobs implements Jobs {
             throw e;
         }
         JobRecord record = new JobRecord(job.jobId(), runId, backend, model, version, job.inputUri(),
-                job.outputUri(), routeReason, now(), token);
+                job.outputUri(), routeReason, now(), token, job);
         store.put(recordKey(job.jobId()), json(record), JSON);
         LOG.info("job submitted: jobId={} runId={} backend={} model={} version={}", job.jobId(), runId, backend,
                 model, version);
@@ -199,22 +310,25 @@ public final class StoreJobs implements Jobs {
                 null, null);
     }
 
-    private JobStatus statusOf(JobRecord job) {
-        Optional<JsonNode> manifest = manifestOf(job);
-        if (manifest.isPresent() && job.jobId().equals(manifest.get().path("jobId").asText(null))) {
-            JsonNode m = manifest.get();
+    /**
+     * @param committed the result folder's manifest, if any
+     * @param state the launcher's state, or null when the committed manifest is this job's
+     */
+    private JobStatus statusOf(JobRecord job, Optional<JsonNode> committed, JobState state) {
+        if (committed.isPresent() && job.jobId().equals(committed.get().path("jobId").asText(null))) {
+            JsonNode m = committed.get();
             boolean ok = Manifest.SUCCEEDED.equals(m.path("status").asText());
             return status(job, ok ? "SUCCESS" : "FAILED", m.path("rowsIn").asLong(), m.path("rowsScored").asLong(),
                     m.path("rowsRejected").asLong(), ok ? null : manifestError(m));
         }
-        JobState state = launcher.state(job.runId());
-        if (state.state().equals("SUCCESS")) {
-            String error = manifest.isPresent()
-                    ? "the results were replaced by job " + manifest.get().path("jobId").asText("(unknown)")
+        JobState s = state != null ? state : launcher.state(job.runId());
+        if (s.state().equals("SUCCESS")) {
+            String error = committed.isPresent()
+                    ? "the results were replaced by job " + committed.get().path("jobId").asText("(unknown)")
                     : "the run ended without writing " + Manifest.FILE_NAME;
-            return status(job, manifest.isPresent() ? "SUCCESS" : "FAILED", null, null, null, error);
+            return status(job, committed.isPresent() ? "SUCCESS" : "FAILED", null, null, null, error);
         }
-        return status(job, state.state(), null, null, null, state.state().equals("FAILED") ? state.details() : null);
+        return status(job, s.state(), null, null, null, s.state().equals("FAILED") ? s.details() : null);
     }
 
     /** The manifest's error and, when it lists them, each field's problem. */

@@ -1,5 +1,6 @@
 package dev.mlserve.functions.ports;
 
+import dev.mlserve.functions.results.ResultPublisher;
 import java.util.Map;
 import java.util.Optional;
 
@@ -28,19 +29,29 @@ public interface BatchLauncher {
      *
      * @param jobId our job id (stable across backends; names staging/ and jobs/ objects)
      * @param bundleUri the bundle version folder (s3://bucket/models/churn/3 or a local URI)
-     * @param inputUri a file or prefix of part files
+     * @param inputUri a file or prefix of part files: what the run reads
      * @param format csv, jsonl or parquet
-     * @param outputUri the result folder (scored/, rejected.jsonl, _manifest.json)
+     * @param outputUri the result folder: the run writes into {@link #runUri()} under it, and its
+     *     result is committed to the folder's {@code _manifest.json} when the run ends
      * @param inputEtag the input object's ETag, recorded in the manifest (null when unknown)
      * @param clientToken idempotency token (deterministic for S3 events: bucket+key+ETag)
      * @param tags extra tags for the run (model, version, route)
      * @param routeReason why the batch route was taken, recorded in the manifest (null when unknown)
+     * @param inputVersionId the input object's versionId, recorded in the manifest (null when unknown)
+     * @param sourceUri the uploaded object the manifest names when {@code inputUri} is a staging copy
+     *     of one of its versions; null when the run reads its input where it is
      */
     record BatchJob(String jobId, String bundleUri, String inputUri, String format, String outputUri,
-                    String inputEtag, String clientToken, Map<String, String> tags, String routeReason) {
+                    String inputEtag, String clientToken, Map<String, String> tags, String routeReason,
+                    String inputVersionId, String sourceUri) {
 
         public BatchJob {
             tags = tags == null ? Map.of() : Map.copyOf(tags);
+        }
+
+        public BatchJob(String jobId, String bundleUri, String inputUri, String format, String outputUri,
+                        String inputEtag, String clientToken, Map<String, String> tags, String routeReason) {
+            this(jobId, bundleUri, inputUri, format, outputUri, inputEtag, clientToken, tags, routeReason, null, null);
         }
 
         /** Without a route reason (Jobs.submit adds the one it is given). */
@@ -49,16 +60,25 @@ public interface BatchLauncher {
             this(jobId, bundleUri, inputUri, format, outputUri, inputEtag, clientToken, tags, null);
         }
 
+        /** The run's own folder, {@code <outputUri>/runs/<jobId>/}: one per run (attempts have their own job ids). */
+        public String runUri() {
+            String root = outputUri.endsWith("/") ? outputUri.substring(0, outputUri.length() - 1) : outputUri;
+            return root + "/" + ResultPublisher.RUNS + jobId + "/";
+        }
+
         public BatchJob withRouteReason(String reason) {
-            return new BatchJob(jobId, bundleUri, inputUri, format, outputUri, inputEtag, clientToken, tags, reason);
+            return new BatchJob(jobId, bundleUri, inputUri, format, outputUri, inputEtag, clientToken, tags, reason,
+                    inputVersionId, sourceUri);
         }
 
         public BatchJob withClientToken(String token) {
-            return new BatchJob(jobId, bundleUri, inputUri, format, outputUri, inputEtag, token, tags, routeReason);
+            return new BatchJob(jobId, bundleUri, inputUri, format, outputUri, inputEtag, token, tags, routeReason,
+                    inputVersionId, sourceUri);
         }
 
         public BatchJob withJobId(String id) {
-            return new BatchJob(id, bundleUri, inputUri, format, outputUri, inputEtag, clientToken, tags, routeReason);
+            return new BatchJob(id, bundleUri, inputUri, format, outputUri, inputEtag, clientToken, tags, routeReason,
+                    inputVersionId, sourceUri);
         }
     }
 

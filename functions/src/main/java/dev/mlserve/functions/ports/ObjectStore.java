@@ -53,6 +53,26 @@ public interface ObjectStore {
         return true;
     }
 
+    /**
+     * Copies one version of an object to another key of this store, the way {@link #downloadVersion}
+     * reads it: the version {@code versionId} names, else the object only while its ETag is
+     * {@code etag}. Answers false, copying nothing, when that version is gone. The batch route pins
+     * an upload this way before a job reads it. This default goes through a local temporary file; the
+     * S3 adapter copies inside S3.
+     */
+    default boolean copyVersion(String key, String versionId, String etag, String targetKey) throws IOException {
+        Path tmp = Files.createTempFile("mlserve-copy-", ".tmp");
+        try {
+            if (!downloadVersion(key, versionId, etag, tmp)) {
+                return false;
+            }
+            upload(tmp, targetKey, "application/octet-stream");
+            return true;
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
     void put(String key, byte[] bytes, String contentType) throws IOException;
 
     /** Uploads a local file. */

@@ -17,6 +17,7 @@ import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
@@ -25,6 +26,7 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.model.UploadPartCopyResponse;
 
 /**
  * The bucket through the SDK v2 {@link S3Client} (built by {@code S3Clients}). SDK exceptions other
@@ -39,6 +41,11 @@ public final class S3ObjectStore implements ObjectStore {
     private final S3Client s3;
     private final String bucket;
     private final int pageSize;
+    /** Objects larger than this are copied part by part (CopyObject takes at most 5 GiB). */
+    private final long copyPartBytes;
+
+    /** CopyObject's own limit, and the part size of larger copies (at most 10,000 parts: 50 TiB). */
+    static final long MAX_COPY_BYTES = 5L << 30;
 
     public S3ObjectStore(S3Client s3, String bucket) {
         this(s3, bucket, 1000);
@@ -46,6 +53,12 @@ public final class S3ObjectStore implements ObjectStore {
 
     /** @param pageSize keys per ListObjectsV2 page (tests use a tiny one to exercise pagination) */
     S3ObjectStore(S3Client s3, String bucket, int pageSize) {
+        this(s3, bucket, pageSize, MAX_COPY_BYTES);
+    }
+
+    /** @param copyPartBytes copies of larger objects go part by part (tests use S3's 5 MiB minimum) */
+    S3ObjectStore(S3Client s3, String bucket, int pageSize, long copyPartBytes) {
+        this.copyPartBytes = copyPartBytes;
         this.s3 = Objects.requireNonNull(s3, "s3");
         if (bucket == null || bucket.isBlank()) {
             throw new IllegalArgumentException("bucket is blank");
@@ -97,7 +110,7 @@ public final class S3ObjectStore implements ObjectStore {
         if (versionId != null && !versionId.isBlank() && !versionId.equals("null")) {
             request.versionId(versionId);
         } else {
-            request.ifMatch(etag);
+            request.ifMatch(quote(etag));
         }
         try {
             s3.getObject(request.build(), ResponseTransformer.toFile(target));
@@ -111,6 +124,90 @@ public final class S3ObjectStore implements ObjectStore {
             throw e;
         }
         return true;
+    }
+
+    /**
+     * A server-side copy of one version: {@code x-amz-copy-source} with the versionId, else with
+     * {@code x-amz-copy-source-if-match} on the ETag (on every part of a multipart copy, so all parts
+     * come from the same version). False when that version is gone.
+     */
+    @Override
+    public boolean copyVersion(String key, String versionId, String etag, String targetKey) {
+        Keys.requireKey(key);
+        Keys.requireKey(targetKey);
+        boolean byVersion = versionId != null && !versionId.isBlank() && !versionId.equals("null");
+        long size;
+        try {
+            size = s3.headObject(b -> {
+                b.bucket(bucket).key(key);
+                if (byVersion) {
+                    b.versionId(versionId);
+                } else {
+                    b.ifMatch(quote(etag));
+                }
+            }).contentLength();
+        } catch (NoSuchKeyException e) {
+            return false;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 412 || e.statusCode() == 404) {
+                return false;
+            }
+            throw e;
+        }
+        try {
+            if (size <= copyPartBytes) {
+                s3.copyObject(b -> {
+                    b.sourceBucket(bucket).sourceKey(key).destinationBucket(bucket).destinationKey(targetKey);
+                    if (byVersion) {
+                        b.sourceVersionId(versionId);
+                    } else {
+                        b.copySourceIfMatch(quote(etag));
+                    }
+                });
+            } else {
+                copyInParts(key, byVersion ? versionId : null, etag, targetKey, size);
+            }
+        } catch (NoSuchKeyException e) {
+            return false;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 412 || e.statusCode() == 404) {
+                return false;
+            }
+            throw e;
+        }
+        return true;
+    }
+
+    private void copyInParts(String key, String versionId, String etag, String targetKey, long size) {
+        String uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(targetKey)).uploadId();
+        try {
+            List<CompletedPart> parts = new ArrayList<>();
+            int number = 1;
+            for (long from = 0; from < size; from += copyPartBytes, number++) {
+                long to = Math.min(size, from + copyPartBytes) - 1;
+                int part = number;
+                long start = from;
+                UploadPartCopyResponse copied = s3.uploadPartCopy(b -> {
+                    b.sourceBucket(bucket).sourceKey(key).destinationBucket(bucket).destinationKey(targetKey)
+                            .uploadId(uploadId).partNumber(part).copySourceRange("bytes=" + start + "-" + to);
+                    if (versionId != null) {
+                        b.sourceVersionId(versionId);
+                    } else {
+                        b.copySourceIfMatch(quote(etag));
+                    }
+                });
+                parts.add(CompletedPart.builder().partNumber(part).eTag(copied.copyPartResult().eTag()).build());
+            }
+            s3.completeMultipartUpload(b -> b.bucket(bucket).key(targetKey).uploadId(uploadId)
+                    .multipartUpload(m -> m.parts(parts)));
+        } catch (RuntimeException e) {
+            try {
+                s3.abortMultipartUpload(b -> b.bucket(bucket).key(targetKey).uploadId(uploadId));
+            } catch (RuntimeException abort) {
+                e.addSuppressed(abort);
+            }
+            throw e;
+        }
     }
 
     @Override
@@ -146,7 +243,7 @@ public final class S3ObjectStore implements ObjectStore {
     /** A conditional write ({@code If-Match}): S3 answers 412 when the ETag differs, 404 when the key is gone. */
     @Override
     public boolean putIfMatch(String key, byte[] bytes, String contentType, String etag) {
-        PutObjectRequest request = request(key, contentType).ifMatch("\"" + etag + "\"").build();
+        PutObjectRequest request = request(key, contentType).ifMatch(quote(etag)).build();
         for (int attempt = 1; ; attempt++) {
             try {
                 s3.putObject(request, RequestBody.fromBytes(bytes));
@@ -208,6 +305,11 @@ public final class S3ObjectStore implements ObjectStore {
         NoSuchFileException e = new NoSuchFileException(uri(key));
         e.initCause(cause);
         return e;
+    }
+
+    /** An ETag as HTTP's conditional headers carry it: quoted. */
+    static String quote(String etag) {
+        return etag.startsWith("\"") ? etag : "\"" + etag + "\"";
     }
 
     /** HeadObject quotes the ETag; S3 events do not. */

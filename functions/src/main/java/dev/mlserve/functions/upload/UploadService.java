@@ -6,6 +6,7 @@ import dev.mlserve.functions.ports.BatchLauncher.BatchJob;
 import dev.mlserve.functions.ports.Jobs;
 import dev.mlserve.functions.ports.ObjectStore;
 import dev.mlserve.functions.ports.ObjectStore.ObjectInfo;
+import dev.mlserve.functions.results.ResultPublisher;
 import dev.mlserve.functions.wiring.Adapters;
 import dev.mlserve.scoring.bundle.Bundle;
 import dev.mlserve.scoring.bundle.BundleStore;
@@ -56,6 +57,7 @@ public final class UploadService {
     private final Jobs jobs;
     private final Settings settings;
     private final ResultPublisher publisher;
+    private static final String STAGING = "staging/";
 
     /**
      * @param bucket the bucket events must come from (the store's), or null to accept any (local)
@@ -185,7 +187,7 @@ public final class UploadService {
         }
         String reason = "object of " + size + " bytes > upload inline limit of " + settings.inlineMaxBytes()
                 + " bytes";
-        return submitBatch(upload.bucket(), parsed, etag, format, version, reason);
+        return submitBatch(upload.bucket(), parsed, etag, versionId, format, version, reason);
     }
 
     private Outcome scoreInline(UploadKey upload, String etag, String versionId, FileFormat format, String version,
@@ -222,13 +224,26 @@ public final class UploadService {
         }
     }
 
-    private Outcome submitBatch(String bucket, UploadKey upload, String etag, FileFormat format, String version,
-                                String reason) {
+    /**
+     * The batch route: the event's version of the object is first copied to
+     * {@code staging/<jobId>/input.<ext>} (inside the store; by versionId, else only while the ETag
+     * is the event's), so the job reads exactly that version even if the key is overwritten while it
+     * runs. The job writes into its own run folder; its end commits the result like an inline run's.
+     */
+    private Outcome submitBatch(String bucket, UploadKey upload, String etag, String versionId, FileFormat format,
+                                String version, String reason) throws IOException {
         String token = Tokens.forUpload(bucket, upload.key(), etag);
         String jobId = "upload-" + token.substring(0, 32);
+        String staging = STAGING + jobId + "/input." + format.extension();
+        // A redelivered event finds the copy made by the first (same version, same bytes).
+        if (store.head(staging).isEmpty() && !store.copyVersion(upload.key(), versionId, etag, staging)) {
+            return new Outcome(upload.key(), Action.IGNORED,
+                    "replaced before its batch job could pin it (its own event scores the new object)", null);
+        }
         BatchJob job = new BatchJob(jobId, store.uri(settings.modelPrefix() + upload.model() + "/" + version),
-                store.uri(upload.key()), format.extension(), store.uri(stripSlash(upload.outputPrefix())), etag, token,
-                Map.of("model", upload.model(), "version", version, "route", "batch", "source", "upload"), reason);
+                store.uri(staging), format.extension(), store.uri(stripSlash(upload.outputPrefix())), etag, token,
+                Map.of("model", upload.model(), "version", version, "route", "batch", "source", "upload"), reason,
+                versionId, store.uri(upload.key()));
         Jobs.JobStatus status = jobs.submit(job, upload.model(), version, reason);
         return new Outcome(upload.key(), Action.BATCH_SUBMITTED, "job " + status.jobId() + " " + status.state(),
                 status.jobId());
@@ -237,7 +252,7 @@ public final class UploadService {
     private Outcome refuse(String key, String inputUri, String prefix, String etag, FileFormat format, String model,
                            String reason) throws IOException {
         String now = Instant.now().toString();
-        Manifest failed = new Manifest(Manifest.FAILED, inputUri, etag, format == null ? null : format.extension(),
+        Manifest failed = new Manifest(Manifest.FAILED, inputUri, etag, null, format == null ? null : format.extension(),
                 model, null, 0, 0, 0, null, null, null, null, null, now, now, 0, reason, null);
         boolean routable = model != null;
         ResultPublisher.Commit commit = publisher.publishFailure(prefix, failed,
@@ -324,7 +339,7 @@ public final class UploadService {
         Manifest.Output output = m.succeeded()
                 ? new Manifest.Output(store.uri(runPrefix + "scored/"), store.uri(runPrefix + "rejected.jsonl"))
                 : null;
-        return new Manifest(m.status(), store.uri(key), m.inputEtag(), m.format(), m.model(), m.version(), m.rowsIn(),
+        return new Manifest(m.status(), store.uri(key), m.inputEtag(), m.inputVersionId(), m.format(), m.model(), m.version(), m.rowsIn(),
                 m.rowsScored(), m.rowsRejected(), m.route(), m.routeReason(), m.jobId(), output, m.outputs(),
                 m.startedAt(), m.finishedAt(), m.durationMs(), m.error(), m.details());
     }

@@ -51,7 +51,9 @@ public record Adapters(ObjectStore objectStore, BundleStore bundleStore, BatchLa
     public static Adapters local(FunctionConfig config, Supplier<SparkSession> spark) {
         LocalObjectStore store = new LocalObjectStore(config.localStore());
         BundleStore bundles = new LocalBundleStore(store.root().resolve(config.modelPrefix()));
-        BatchLauncher launcher = new LocalBatchLauncher(spark);
-        return new Adapters(store, bundles, launcher, new StoreJobs(store, launcher, LOCAL_BACKEND));
+        LocalBatchLauncher launcher = new LocalBatchLauncher(spark);
+        StoreJobs jobs = new StoreJobs(store, launcher, LOCAL_BACKEND);
+        launcher.onRunEnded(jobs::runEnded);
+        return new Adapters(store, bundles, launcher, jobs);
     }
 }

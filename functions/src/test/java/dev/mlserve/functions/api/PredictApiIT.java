@@ -133,7 +133,7 @@ class PredictApiIT {
                 "--bundle", "s3://" + bucket + "/models/churn/1",
                 "--input", "s3://" + bucket + "/staging/" + jobId + "/records.jsonl",
                 "--format", "jsonl",
-                "--output", "s3://" + bucket + "/scored/churn/" + jobId + "/",
+                "--output", "s3://" + bucket + "/scored/churn/" + jobId + "/runs/" + jobId + "/",
                 "--job-id", jobId);
         assertThat(run.jobDriver().sparkSubmit().sparkSubmitParameters())
                 .contains("--class dev.mlserve.jobs.score.BatchScoreJob");

@@ -52,6 +52,7 @@ class EmbeddedDefaultIT {
                 store.root().resolve("models/" + MODEL + "/1"));
         launcher = new LocalBatchLauncher(spark);
         jobs = new StoreJobs(store, launcher, "local");
+        launcher.onRunEnded(jobs::runEnded);
     }
 
     @AfterEach
@@ -95,7 +96,8 @@ class EmbeddedDefaultIT {
         Bundle bundle = new LocalBundleStore(store.root().resolve("models")).fetch(MODEL, "1");
         PipelineScorer scorer = PipelineScorer.load(spark, bundle);
         List<Map<String, Object>> inline = scorer.predict(records, null);
-        Map<Integer, Map<String, Object>> batch = scoredById("scored/" + MODEL + "/job-e2e/scored/");
+        String run = "scored/" + MODEL + "/job-e2e/runs/job-e2e/";
+        Map<Integer, Map<String, Object>> batch = scoredById(run + "scored/");
         assertThat(batch).hasSize(60);
         for (int i = 0; i < records.size(); i++) {
             Map<String, Object> row = batch.get(i);
@@ -109,7 +111,11 @@ class EmbeddedDefaultIT {
         assertThat(written.path("route").asText()).isEqualTo("batch");
         assertThat(written.path("routeReason").asText()).isEqualTo("61 records > inline limit of 50");
         assertThat(written.path("jobId").asText()).isEqualTo("job-e2e");
-        assertThat(store.list("scored/" + MODEL + "/job-e2e/")).contains("scored/" + MODEL + "/job-e2e/rejected.jsonl");
+        assertThat(written.path("output").path("scored").asText()).isEqualTo(store.uri(run + "scored/"));
+        assertThat(written.path("output").path("rejected").asText()).isEqualTo(store.uri(run + "rejected.jsonl"));
+        assertThat(store.list("scored/" + MODEL + "/job-e2e/")).contains(run + "rejected.jsonl")
+                .allMatch(k -> k.startsWith(run) || k.equals("scored/" + MODEL + "/job-e2e/_manifest.json"));
+        assertThat(store.list("staging/")).as("the staged records go once the result is committed").isEmpty();
     }
 
     @Test

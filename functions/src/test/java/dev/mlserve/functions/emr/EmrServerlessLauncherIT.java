@@ -88,7 +88,7 @@ class EmrServerlessLauncherIT {
                 "--bundle", "s3://mlserve-bucket/models/churn/1",
                 "--input", "s3://mlserve-bucket/incoming/churn/big.csv",
                 "--format", "csv",
-                "--output", "s3://mlserve-bucket/scored/churn/big.csv",
+                "--output", "s3://mlserve-bucket/scored/churn/big.csv/runs/job-it-1/",
                 "--job-id", "job-it-1",
                 "--input-etag", "0123abcd",
                 "--route-reason", "object of 9000000 bytes > upload inline limit of 5242880 bytes");

@@ -80,7 +80,7 @@ class EmrServerlessLauncherTest {
                 "--bundle", "s3://bucket/models/churn/3",
                 "--input", "s3://bucket/staging/job-1/records.jsonl",
                 "--format", "jsonl",
-                "--output", "s3://bucket/scored/churn/job-1",
+                "--output", "s3://bucket/scored/churn/job-1/runs/job-1/",
                 "--job-id", "job-1",
                 "--input-etag", "etag-1",
                 "--route-reason", "1200 records > inline limit of 1000");
@@ -105,9 +105,24 @@ class EmrServerlessLauncherTest {
         StartJobRunRequest r = sentRequest();
         assertThat(r.configurationOverrides()).isNull();
         assertThat(r.jobDriver().sparkSubmit().entryPointArguments()).containsExactly("--bundle", "s3://b/models/m/1",
-                "--input", "s3://b/in.csv", "--format", "csv", "--output", "s3://b/out", "--job-id", "job-2");
+                "--input", "s3://b/in.csv", "--format", "csv", "--output", "s3://b/out/runs/job-2/", "--job-id", "job-2");
         assertThat(r.clientToken()).isEqualTo("job-2");
         assertThat(r.name()).isEqualTo("mlserve-job-job-2");
+    }
+
+    @Test
+    void start_ofAnUploadsPinnedCopy_sendsItsRunFolderVersionIdAndSource() {
+        when(emr.startJobRun(any(StartJobRunRequest.class))).thenReturn(StartJobRunResponse.builder()
+                .jobRunId("run-1").build());
+        BatchJob pinned = new BatchJob("upload-1", "s3://b/models/m/1", "s3://b/staging/upload-1/input.csv", "csv",
+                "s3://b/scored/m/a.csv", "etag-1", "t", Map.of(), null, "v-7", "s3://b/incoming/m/a.csv");
+
+        launcher(SETTINGS).start(pinned);
+
+        assertThat(sentRequest().jobDriver().sparkSubmit().entryPointArguments()).containsExactly(
+                "--bundle", "s3://b/models/m/1", "--input", "s3://b/staging/upload-1/input.csv", "--format", "csv",
+                "--output", "s3://b/scored/m/a.csv/runs/upload-1/", "--job-id", "upload-1",
+                "--input-etag", "etag-1", "--input-version-id", "v-7", "--source", "s3://b/incoming/m/a.csv");
     }
 
     @Test

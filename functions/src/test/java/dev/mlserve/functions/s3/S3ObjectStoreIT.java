@@ -100,6 +100,50 @@ class S3ObjectStoreIT {
     }
 
     @Test
+    void copyVersion_byEtag_pinsTheObjectOnlyWhileItIsThatVersion() throws Exception {
+        store.put("incoming/churn/a.csv", utf8("hello"), "text/csv");
+        String first = store.head("incoming/churn/a.csv").orElseThrow().etag();
+
+        boolean current = store.copyVersion("incoming/churn/a.csv", null, first, "staging/j/input.csv");
+        store.put("incoming/churn/a.csv", utf8("overwritten"), "text/csv");
+        boolean old = store.copyVersion("incoming/churn/a.csv", null, first, "staging/j2/input.csv");
+
+        assertThat(current).isTrue();
+        assertThat(store.open("staging/j/input.csv").readAllBytes()).isEqualTo(utf8("hello"));
+        assertThat(old).as("the old ETag no longer names the object").isFalse();
+        assertThat(store.head("staging/j2/input.csv")).isEmpty();
+    }
+
+    @Test
+    void copyVersion_inAVersionedBucket_pinsTheVersionTheEventNamedAfterAnOverwrite() throws Exception {
+        s3.putBucketVersioning(b -> b.bucket(bucket).versioningConfiguration(v -> v.status("Enabled")));
+        String v1 = s3.putObject(b -> b.bucket(bucket).key("incoming/churn/a.csv"),
+                RequestBody.fromString("first")).versionId();
+        store.put("incoming/churn/a.csv", utf8("second"), "text/csv");
+
+        boolean found = store.copyVersion("incoming/churn/a.csv", v1, "etag-not-used-with-a-version",
+                "staging/j/input.csv");
+
+        assertThat(found).isTrue();
+        assertThat(store.open("staging/j/input.csv").readAllBytes()).isEqualTo(utf8("first"));
+    }
+
+    @Test
+    void copyVersion_largerThanOnePart_copiesPartByPartIntoTheSameBytes() throws Exception {
+        byte[] big = new byte[11 << 20];
+        new java.util.Random(7).nextBytes(big);
+        store.put("incoming/churn/big.parquet", big, "application/octet-stream");
+        String etag = store.head("incoming/churn/big.parquet").orElseThrow().etag();
+        S3ObjectStore inParts = new S3ObjectStore(s3, bucket, 1000, 5L << 20);
+
+        boolean copied = inParts.copyVersion("incoming/churn/big.parquet", null, etag, "staging/j/input.parquet");
+
+        assertThat(copied).isTrue();
+        assertThat(store.open("staging/j/input.parquet").readAllBytes()).isEqualTo(big);
+        assertThat(store.head("staging/j/input.parquet").orElseThrow().etag()).as("a multipart object").endsWith("-3");
+    }
+
+    @Test
     void putIfMatch_replacesOnlyWhileTheEtagIsTheOneRead() throws Exception {
         store.put("scored/churn/a.csv/_manifest.json", utf8("one"), "application/json");
         ObjectStore.Stored first = store.read("scored/churn/a.csv/_manifest.json").orElseThrow();

@@ -178,27 +178,37 @@ class UploadIT {
         UploadHandler handler = handler(10);
 
         handler.handleRequest(event, null);
+        String token = Tokens.forUpload(bucket, key, etag);
+        String jobId = "upload-" + token.substring(0, 32);
+        String pinned = text("staging/" + jobId + "/input.csv");
         handler.handleRequest(event, null);
 
         List<JobRunSummary> runs = emr.listJobRuns(b -> b.applicationId(applicationId)).jobRuns();
         assertThat(runs).hasSize(1);
-        String token = Tokens.forUpload(bucket, key, etag);
-        String jobId = "upload-" + token.substring(0, 32);
         JobRun run = emr.getJobRun(b -> b.applicationId(applicationId).jobRunId(runs.get(0).id())).jobRun();
         assertThat(run.name()).isEqualTo("mlserve-" + MODEL + "-" + jobId);
         assertThat(run.jobDriver().sparkSubmit().entryPointArguments()).containsExactly(
                 "--bundle", "s3://" + bucket + "/models/" + MODEL + "/1",
-                "--input", "s3://" + bucket + "/" + key,
+                "--input", "s3://" + bucket + "/staging/" + jobId + "/input.csv",
                 "--format", "csv",
-                "--output", "s3://" + bucket + "/scored/" + MODEL + "/big.csv",
+                "--output", "s3://" + bucket + "/scored/" + MODEL + "/big.csv/runs/" + jobId + "/",
                 "--job-id", jobId,
                 "--input-etag", etag,
+                "--source", "s3://" + bucket + "/" + key,
                 "--route-reason", "object of 26 bytes > upload inline limit of 10 bytes");
+        assertThat(pinned).as("the event's version, pinned for the job").isEqualTo("id,plan\n1,basic\n2,premium\n");
         JsonNode record = Json.MAPPER.readTree(text("jobs/" + jobId + ".json"));
         assertThat(record.path("runId").asText()).isEqualTo(runs.get(0).id());
         assertThat(record.path("clientToken").asText()).isEqualTo(token);
         assertThat(keys("jobs/by-token/")).containsExactly("jobs/by-token/" + Tokens.sha256Hex(token));
-        assertThat(keys("scored/")).isEmpty();
+        // moto ends every run SUCCESS at once without running it: the redelivery finds the run ended
+        // with no manifest of its own, and the file ends in a FAILED manifest saying so.
+        JsonNode manifest = Json.MAPPER.readTree(text("scored/" + MODEL + "/big.csv/_manifest.json"));
+        assertThat(manifest.path("status").asText()).isEqualTo("FAILED");
+        assertThat(manifest.path("jobId").asText()).isEqualTo(jobId);
+        assertThat(manifest.path("inputEtag").asText()).isEqualTo(etag);
+        assertThat(manifest.path("error").asText()).contains("without writing its _manifest.json");
+        assertThat(keys("staging/")).isEmpty();
     }
 
     @Test

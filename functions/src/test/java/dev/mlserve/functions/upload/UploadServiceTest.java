@@ -84,7 +84,7 @@ class UploadServiceTest {
         }
         localOutput = new Manifest.Output("file:" + output + "/scored", "file:" + output + "/rejected.jsonl");
         boolean ok = scoringStatus.equals(Manifest.SUCCEEDED);
-        return new Manifest(scoringStatus, "file:" + input, run.inputEtag(), format.extension(), "churn", "3", 2, 1, 1,
+        return new Manifest(scoringStatus, "file:" + input, run.inputEtag(), null, format.extension(), "churn", "3", 2, 1, 1,
                 run.route(), run.routeReason(), run.jobId(), ok ? localOutput : null, ok ? List.of("prediction") : null,
                 "2026-11-25T06:00:00Z", "2026-11-25T06:00:01Z", 1000, ok ? null : "the file has no header", null);
     };
@@ -462,14 +462,18 @@ class UploadServiceTest {
         assertThat(sent.clientToken()).isEqualTo(token);
         assertThat(sent.jobId()).isEqualTo("upload-" + token.substring(0, 32));
         assertThat(sent.bundleUri()).isEqualTo(local.uri("models/churn/3"));
-        assertThat(sent.inputUri()).isEqualTo(local.uri("incoming/churn/big.csv"));
+        assertThat(sent.inputUri()).isEqualTo(local.uri("staging/" + sent.jobId() + "/input.csv"));
+        assertThat(sent.sourceUri()).isEqualTo(local.uri("incoming/churn/big.csv"));
+        assertThat(local.open("staging/" + sent.jobId() + "/input.csv").readAllBytes())
+                .isEqualTo(local.open("incoming/churn/big.csv").readAllBytes());
         assertThat(sent.format()).isEqualTo("csv");
         assertThat(sent.outputUri()).isEqualTo(local.uri("scored/churn/big.csv"));
         assertThat(sent.inputEtag()).isEqualTo(upload.etag());
         assertThat(sent.routeReason()).isEqualTo(reason);
         assertThat(sent.tags()).containsEntry("model", "churn").containsEntry("version", "3");
         assertThat(inlineCalls).isZero();
-        assertThat(store.writes).isEmpty();
+        assertThat(store.writes).as("one pinned copy for both deliveries, nothing under scored/")
+                .containsExactly("upload staging/" + sent.jobId() + "/input.csv");
     }
 
     @Test

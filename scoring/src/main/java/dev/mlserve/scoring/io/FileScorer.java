@@ -313,7 +313,8 @@ public final class FileScorer {
     private Manifest manifest(String status, String input, FileFormat format, RunInfo run, OutputWriter writer,
                               long rowsIn, long rejected, Instant started, String error, List<Violation> details) {
         Instant finished = Instant.now();
-        return new Manifest(status, input, run.inputEtag(), format.extension(), scorer.metadata().name(),
+        return new Manifest(status, run.source() != null ? run.source() : input, run.inputEtag(),
+                run.inputVersionId(), format.extension(), scorer.metadata().name(),
                 scorer.metadata().version(), rowsIn, rowsIn - rejected, rejected, run.route(), run.routeReason(),
                 run.jobId(), status.equals(Manifest.SUCCEEDED) ? writer.outputLocations() : null,
                 status.equals(Manifest.SUCCEEDED) ? scorer.defaultOutputs() : null, started.toString(),

@@ -10,11 +10,11 @@ import java.util.List;
  * found the file itself unusable (no header, missing required column, ...) ends FAILED with the
  * reason; a run that failed for a real fault leaves no manifest and is retried.
  */
-@JsonPropertyOrder({"status", "input", "inputEtag", "format", "model", "version", "rowsIn", "rowsScored",
+@JsonPropertyOrder({"status", "input", "inputEtag", "inputVersionId", "format", "model", "version", "rowsIn", "rowsScored",
     "rowsRejected", "route", "routeReason", "jobId", "output", "outputs", "startedAt", "finishedAt", "durationMs",
     "error", "details"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Manifest(String status, String input, String inputEtag, String format, String model, String version,
+public record Manifest(String status, String input, String inputEtag, String inputVersionId, String format, String model, String version,
                        long rowsIn, long rowsScored, long rowsRejected, String route, String routeReason, String jobId,
                        Output output, List<String> outputs, String startedAt, String finishedAt, long durationMs,
                        String error, List<Violation> details) {

@@ -1,4 +1,4 @@
-package dev.mlserve.functions.upload;
+package dev.mlserve.functions.results;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import dev.mlserve.functions.ports.ObjectStore;
@@ -26,11 +26,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The result commit of an upload's inline run, in the store:
+ * The result protocol of every scoring run that writes into the store (an upload's inline run, a
+ * batch job on EMR Serverless or the local launcher, a batch request of the API):
  *
  * <ol>
  *   <li>the run's files go under a folder of its own, {@code <result>/runs/<runId>/} (scored parts,
- *       {@code rejected.jsonl}), which no other run writes;</li>
+ *       {@code rejected.jsonl}; a batch run also its own {@code _manifest.json}), which no other run
+ *       writes;</li>
  *   <li>{@code <result>/_manifest.json} is then written with a conditional write ({@code If-None-Match}
  *       for the first, {@code If-Match} on the ETag just read otherwise): of two runs that commit at
  *       once, one wins and the other reads the winner's manifest and decides again;</li>
@@ -44,9 +46,9 @@ import org.slf4j.LoggerFactory;
  * commit leaves a run folder no manifest names; the next commit of the same result removes it once
  * it is older than any inline run can take ({@link #ABANDONED_AFTER}).
  */
-final class ResultPublisher {
+public final class ResultPublisher {
     private static final Logger LOG = LoggerFactory.getLogger(ResultPublisher.class);
-    static final String RUNS = "runs/";
+    public static final String RUNS = "runs/";
     /** Commits lost to other writers before giving up (each loss means another run committed). */
     private static final int COMMIT_ATTEMPTS = 5;
     private static final DateTimeFormatter RUN_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'", Locale.ROOT)
@@ -58,27 +60,31 @@ final class ResultPublisher {
     private final ObjectStore store;
     private final Clock clock;
 
-    ResultPublisher(ObjectStore store) {
+    public ResultPublisher(ObjectStore store) {
         this(store, Clock.systemUTC());
     }
 
-    ResultPublisher(ObjectStore store, Clock clock) {
+    public ResultPublisher(ObjectStore store, Clock clock) {
         this.store = store;
         this.clock = clock;
     }
 
-    /** What became of a run at its commit. */
-    enum Commit { COMMITTED, DUPLICATE, SUPERSEDED }
+    /**
+     * What became of a run at its commit: its manifest is the result's; the same object version's
+     * result was already committed (this run's files are removed); the object was replaced while it
+     * was scored (nothing committed, this run's files removed).
+     */
+    public enum Commit { COMMITTED, DUPLICATE, SUPERSEDED }
 
     /** The object version a run scored: its ETag (and versionId, when the bucket keeps versions). */
-    record Version(String etag, String versionId) {
+    public record Version(String etag, String versionId) {
         boolean sameAs(Manifest m) {
             return etag.equals(m.inputEtag());
         }
     }
 
     /** A new run's folder under {@code resultPrefix}: {@code runs/<UTC time>-<random>/}, sortable by start. */
-    String newRunPrefix(String resultPrefix) {
+    public String newRunPrefix(String resultPrefix) {
         byte[] random = new byte[4];
         RANDOM.nextBytes(random);
         return resultPrefix + RUNS + RUN_TIME.format(clock.instant()) + "-" + HexFormat.of().formatHex(random) + "/";
@@ -90,7 +96,7 @@ final class ResultPublisher {
      * @param manifestFor the manifest naming the run folder's files, given that folder
      * @param stillCurrent whether {@code version} is still the object's (checked before each commit)
      */
-    Commit publish(Path localOutput, String resultPrefix, String runPrefix, Function<String, Manifest> manifestFor,
+    public Commit publish(Path localOutput, String resultPrefix, String runPrefix, Function<String, Manifest> manifestFor,
                    Version version, BooleanSupplier stillCurrent) throws IOException {
         List<Path> files;
         try (Stream<Path> walk = Files.walk(localOutput)) {
@@ -111,14 +117,29 @@ final class ResultPublisher {
         return commit;
     }
 
+    /**
+     * A batch run's result: the manifest the run wrote last into its own folder, committed to the
+     * result folder. A FAILED run's folder holds nothing the committed manifest needs, and goes.
+     *
+     * @param runManifest the manifest read from {@code <runPrefix>_manifest.json}
+     */
+    public Commit commitRun(String resultPrefix, String runPrefix, Manifest runManifest, Version version,
+                            BooleanSupplier stillCurrent) throws IOException {
+        Commit commit = commit(resultPrefix, runManifest, version, stillCurrent);
+        if (commit != Commit.COMMITTED || !runManifest.succeeded()) {
+            deleteFolder(runPrefix);
+        }
+        return commit;
+    }
+
     /** A refusal: a FAILED manifest saying why, committed the same way (it has no run folder). */
-    Commit publishFailure(String resultPrefix, Manifest manifest, Version version, BooleanSupplier stillCurrent)
+    public Commit publishFailure(String resultPrefix, Manifest manifest, Version version, BooleanSupplier stillCurrent)
             throws IOException {
         return commit(resultPrefix, manifest, version, stillCurrent);
     }
 
     /** The manifest under {@code prefix}, or null when there is none. */
-    Manifest existingManifest(String prefix) throws IOException {
+    public Manifest existingManifest(String prefix) throws IOException {
         return store.read(prefix + Manifest.FILE_NAME).map(ResultPublisher::parse).orElse(null);
     }
 
@@ -203,7 +224,8 @@ final class ResultPublisher {
         return slash < 0 ? Optional.empty() : Optional.of(resultPrefix + RUNS + scored.substring(runs.length(), slash + 1));
     }
 
-    private void deleteFolder(String prefix) throws IOException {
+    /** Removes every object under {@code prefix}. */
+    public void deleteFolder(String prefix) throws IOException {
         for (String key : store.list(prefix)) {
             store.delete(key);
         }
@@ -220,7 +242,7 @@ final class ResultPublisher {
         }
     }
 
-    static String contentType(String name) {
+    public static String contentType(String name) {
         String n = name.toLowerCase(Locale.ROOT);
         if (n.endsWith(".csv")) {
             return "text/csv";
