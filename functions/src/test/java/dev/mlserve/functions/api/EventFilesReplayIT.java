@@ -7,6 +7,7 @@ import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlserve.functions.config.FunctionConfig;
 import dev.mlserve.functions.emr.LocalBatchLauncher;
+import dev.mlserve.functions.jobs.JobEventsHandler;
 import dev.mlserve.functions.upload.UploadHandler;
 import dev.mlserve.functions.upload.UploadService;
 import dev.mlserve.functions.wiring.Adapters;
@@ -31,6 +32,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * aws-lambda-java-tests the way the Lambda Java runtime deserializes it, over the embedded default
  * (a local store with the events' model and the objects of events/bucket, the in-process batch
  * launcher) with events/env.json's limits. No event may make a handler fail; none answers a 500.
+ * The EMR Serverless state-change events go to the job events handler over the same adapters: the
+ * local launcher has no EMR runs, so each is answered as not one of ours.
  */
 class EventFilesReplayIT {
     private static final Path EVENTS = Path.of("src/test/resources/events");
@@ -40,6 +43,7 @@ class EventFilesReplayIT {
     private static Adapters adapters;
     private static PredictHandler predict;
     private static UploadHandler upload;
+    private static JobEventsHandler jobEvents;
 
     static List<String> eventFiles() throws IOException {
         try (Stream<Path> files = Files.list(EVENTS)) {
@@ -62,13 +66,18 @@ class EventFilesReplayIT {
         predict = PredictHandler.withAdapters(config, adapters);
         upload = UploadHandler.withService(UploadService.create(config, adapters, TestSpark.session(),
                 store.resolve(".scratch")));
+        jobEvents = JobEventsHandler.withAdapters(adapters, "00fkq8cbd3rs9n0l");
     }
 
     @ParameterizedTest
     @MethodSource("eventFiles")
     void event_replayedThroughItsHandler_isAnsweredWithoutAFault(String file) throws Exception {
         String resource = "events/" + file;
-        if (Json.MAPPER.readTree(EVENTS.resolve(file).toFile()).has("Records")) {
+        JsonNode json = Json.MAPPER.readTree(EVENTS.resolve(file).toFile());
+        if (json.has("detail-type")) {
+            String answer = jobEvents.handleRequest(EventLoader.loadScheduledEvent(resource), ApiFixtures.context());
+            assertThat(Json.MAPPER.readTree(answer).has("ignored")).as(answer).isTrue();
+        } else if (json.has("Records")) {
             String answer = upload.handleRequest(EventLoader.loadS3Event(resource), ApiFixtures.context());
             assertThat(Json.MAPPER.readTree(answer).get("outcomes")).isNotEmpty();
             if (file.equals("s3-put-large.json")) {

@@ -175,4 +175,17 @@ class SamTemplateTest {
         assertThat(upload.s3Triggers()).isNotEmpty().allSatisfy(t -> assertThat(t.prefix()).isEqualTo("incoming/"));
         assertThat(upload.s3Triggers().stream().anyMatch(t -> t.matches("incoming/churn/a.csv"))).isTrue();
     }
+
+    @Test
+    void projectTemplate_jobEventsFunction_isReadWithItsOwnSizes_itsEventBridgeRuleNeitherARouteNorAnS3Trigger()
+            throws Exception {
+        SamFunction jobEvents = SamTemplate.load(PROJECT_TEMPLATE).function("JobEventsFunction");
+
+        assertThat(jobEvents.handlerClass()).isEqualTo("dev.mlserve.functions.jobs.JobEventsHandler");
+        assertThat(jobEvents.memoryMb()).isEqualTo(512);
+        assertThat(jobEvents.timeoutSeconds()).isEqualTo(120);
+        assertThat(jobEvents.apiRoutes()).isEmpty();
+        assertThat(jobEvents.s3Triggers()).isEmpty();
+        assertThat(jobEvents.environment()).containsEntry("MLSERVE_BACKEND", "aws");
+    }
 }

@@ -32,7 +32,7 @@ class TemplateIT {
     void handlers_namedInTemplate_areClassesWithTheirMethodInTheFunctionPackage() throws Exception {
         SamTemplate sam = SamTemplate.load(TEMPLATE);
         assertThat(sam.functions()).extracting(SamFunction::logicalId)
-                .containsExactlyInAnyOrder("PredictFunction", "UploadFunction");
+                .containsExactlyInAnyOrder("PredictFunction", "UploadFunction", "JobEventsFunction");
         try (ZipFile zip = new ZipFile(PACKAGE.toFile())) {
             for (SamFunction f : sam.functions()) {
                 String entry = f.handlerClass().replace('.', '/') + ".class";
@@ -87,7 +87,7 @@ class TemplateIT {
         List<Map<String, Object>> passRole = allowStatements(template()).stream()
                 .filter(s -> actions(s).contains("iam:PassRole")).toList();
 
-        assertThat(passRole).hasSize(2);
+        assertThat(passRole).hasSize(3);
         for (Map<String, Object> s : passRole) {
             assertThat(actions(s)).containsExactly("iam:PassRole");
             assertThat(s.get("Resource")).isEqualTo(Map.of("Fn::GetAtt", List.of("EmrJobRole", "Arn")));
@@ -112,6 +112,9 @@ class TemplateIT {
         assertS3Prefixes(resources, "PredictFunction", "s3:PutObject", "staging", "jobs");
         assertS3Prefixes(resources, "UploadFunction", "s3:GetObject", "incoming", "models", "jobs", "scored");
         assertS3Prefixes(resources, "UploadFunction", "s3:PutObject", "scored", "jobs");
+        assertS3Prefixes(resources, "JobEventsFunction", "s3:GetObject", "scored", "jobs", "staging");
+        assertS3Prefixes(resources, "JobEventsFunction", "s3:PutObject", "scored", "jobs");
+        assertS3Prefixes(resources, "JobEventsFunction", "s3:DeleteObject", "scored", "jobs", "staging");
         assertS3Prefixes(resources, "EmrJobRole", "s3:PutObject", "scored", "logs/emr");
     }
 
@@ -124,25 +127,58 @@ class TemplateIT {
     }
 
     @Test
-    @SuppressWarnings("unchecked")
     void uploadFunction_eventsFailingEveryRetrySendToAQueueItMayWriteTo() throws IOException {
-        Map<String, Object> resources = (Map<String, Object>) template().get("Resources");
-        Map<String, Object> upload = (Map<String, Object>) ((Map<String, Object>) resources.get("UploadFunction"))
-                .get("Properties");
-        Map<String, Object> invoke = (Map<String, Object>) upload.get("EventInvokeConfig");
-        Map<String, Object> onFailure = (Map<String, Object>) ((Map<String, Object>) invoke.get("DestinationConfig"))
-                .get("OnFailure");
+        assertFailedEventsGoTo(map(template().get("Resources")), "UploadFunction", "UploadFailuresQueue");
+    }
 
-        assertThat(invoke.get("MaximumRetryAttempts")).isEqualTo(2);
+    @Test
+    void jobEventsFunction_ruleMatchesOnlyTheEndOfThisApplicationsJobRuns() throws IOException {
+        Map<String, Object> events = map(path(template(), "Resources", "JobEventsFunction", "Properties", "Events"));
+
+        assertThat(events).hasSize(1);
+        Map<String, Object> rule = map(events.values().iterator().next());
+        assertThat(rule.get("Type")).isEqualTo("EventBridgeRule");
+        Map<String, Object> pattern = map(path(rule, "Properties", "Pattern"));
+        assertThat(strings(pattern.get("source"))).containsExactly("aws.emr-serverless");
+        assertThat(strings(pattern.get("detail-type"))).containsExactly("EMR Serverless Job Run State Change");
+        assertThat(strings(path(pattern, "detail", "state"))).containsExactlyInAnyOrder("SUCCESS", "FAILED",
+                "CANCELLED");
+        assertThat(path(pattern, "detail", "applicationId"))
+                .isEqualTo(List.of(Map.of("Fn::GetAtt", List.of("EmrApplication", "ApplicationId"))));
+    }
+
+    @Test
+    void jobEventsFunction_eventsFailingEveryRetrySendToAQueueItMayWriteTo() throws IOException {
+        assertFailedEventsGoTo(map(template().get("Resources")), "JobEventsFunction", "JobEventFailuresQueue");
+    }
+
+    @Test
+    void jobEventsFunction_neverRunsSpark_soItIsSmallAndFitsSnapStart() throws IOException {
+        SamFunction jobEvents = SamTemplate.load(TEMPLATE).function("JobEventsFunction");
+
+        assertThat(jobEvents.handler()).isEqualTo("dev.mlserve.functions.jobs.JobEventsHandler::handleRequest");
+        assertThat(jobEvents.memoryMb()).isLessThanOrEqualTo(1024);
+        assertThat(jobEvents.environment()).containsKeys("MLSERVE_BACKEND", "MLSERVE_BUCKET");
+        assertThat(jobEvents.unresolved()).contains("MLSERVE_EMR_APPLICATION_ID");
+        assertThat(path(template(), "Resources", "JobEventsFunction", "Properties", "EphemeralStorage", "Size"))
+                .as("SnapStart allows at most 512 MB of ephemeral storage").isEqualTo(512);
+    }
+
+    /** At most two retries, then the event goes to an SQS queue of the template the function may send to. */
+    @SuppressWarnings("unchecked")
+    private static void assertFailedEventsGoTo(Map<String, Object> resources, String function, String queue) {
+        Map<String, Object> invoke = map(path(resources, function, "Properties", "EventInvokeConfig"));
+        Map<String, Object> onFailure = map(path(invoke, "DestinationConfig", "OnFailure"));
+
+        assertThat(invoke.get("MaximumRetryAttempts")).as(function).isEqualTo(2);
         assertThat(onFailure.get("Type")).isEqualTo("SQS");
-        List<String> target = (List<String>) ((Map<String, Object>) onFailure.get("Destination")).get("Fn::GetAtt");
-        assertThat(target).containsExactly("UploadFailuresQueue", "Arn");
-        assertThat(((Map<String, Object>) resources.get("UploadFailuresQueue")).get("Type"))
-                .isEqualTo("AWS::SQS::Queue");
-        assertThat(allowStatements(resources.get("UploadFunction")))
+        List<String> target = (List<String>) map(onFailure.get("Destination")).get("Fn::GetAtt");
+        assertThat(target).containsExactly(queue, "Arn");
+        assertThat(path(resources, queue, "Type")).isEqualTo("AWS::SQS::Queue");
+        assertThat(allowStatements(resources.get(function)))
                 .anySatisfy(st -> {
                     assertThat(actions(st)).containsExactly("sqs:SendMessage");
-                    assertThat(st.get("Resource")).isEqualTo(Map.of("Fn::GetAtt", List.of("UploadFailuresQueue", "Arn")));
+                    assertThat(st.get("Resource")).isEqualTo(Map.of("Fn::GetAtt", List.of(queue, "Arn")));
                 });
     }
 
