@@ -73,6 +73,13 @@ class TemplateIT {
 
         assertThat(globals.get("Runtime")).isEqualTo("java21");
         assertThat(path(globals, "SnapStart", "ApplyOn")).isEqualTo("PublishedVersions");
+        assertThat((Integer) path(globals, "EphemeralStorage", "Size")).as("SnapStart's limit").isLessThanOrEqualTo(512);
+        Map<String, Object> resources = map(template().get("Resources"));
+        for (Map.Entry<String, Object> r : resources.entrySet()) {
+            Object size = map(r.getValue()).get("Properties") instanceof Map<?, ?> p && p.get("EphemeralStorage")
+                    instanceof Map<?, ?> e ? e.get("Size") : null;
+            assertThat(size == null || (Integer) size <= 512).as("%s ephemeral storage %s", r.getKey(), size).isTrue();
+        }
     }
 
     @Test
@@ -109,13 +116,18 @@ class TemplateIT {
     void iam_s3ObjectActions_onlyOnThePrefixesEachPieceNeeds() throws IOException {
         Map<String, Object> resources = map(template().get("Resources"));
         assertS3Prefixes(resources, "PredictFunction", "s3:GetObject", "models", "jobs", "scored");
-        assertS3Prefixes(resources, "PredictFunction", "s3:PutObject", "staging", "jobs");
-        assertS3Prefixes(resources, "UploadFunction", "s3:GetObject", "incoming", "models", "jobs", "scored");
-        assertS3Prefixes(resources, "UploadFunction", "s3:PutObject", "scored", "jobs");
-        assertS3Prefixes(resources, "JobEventsFunction", "s3:GetObject", "scored", "jobs", "staging");
+        assertS3Prefixes(resources, "PredictFunction", "s3:PutObject", "staging", "jobs", "scored");
+        assertS3Prefixes(resources, "PredictFunction", "s3:DeleteObject", "scored", "staging");
+        assertS3Prefixes(resources, "UploadFunction", "s3:GetObject", "incoming", "models", "jobs", "scored",
+                "staging");
+        assertS3Prefixes(resources, "UploadFunction", "s3:PutObject", "scored", "jobs", "staging");
+        assertS3Prefixes(resources, "JobEventsFunction", "s3:GetObject", "scored", "jobs", "staging",
+                "incoming");
         assertS3Prefixes(resources, "JobEventsFunction", "s3:PutObject", "scored", "jobs");
         assertS3Prefixes(resources, "JobEventsFunction", "s3:DeleteObject", "scored", "jobs", "staging");
         assertS3Prefixes(resources, "EmrJobRole", "s3:PutObject", "scored", "logs/emr");
+        assertS3Prefixes(resources, "EmrJobRole", "s3:GetObject", "staging", "models", "scored",
+                "${EmrJobJarKey}");
     }
 
     @Test
