@@ -202,7 +202,8 @@ public final class UploadService {
                         "replaced while being read (its own event scores the new object)", null);
             }
             Path output = work.resolve("result");
-            Manifest local = inline.score(bundle, input, format, output, new RunInfo("inline", reason, null, etag));
+            Manifest local = inline.score(bundle, input, format, output,
+                    new RunInfo("inline", reason, null, etag, versionId, store.uri(upload.key())));
             String prefix = upload.outputPrefix();
             String run = publisher.newRunPrefix(prefix);
             ResultPublisher.Commit commit = publisher.publish(output, prefix, run,

@@ -84,7 +84,7 @@ class UploadServiceTest {
         }
         localOutput = new Manifest.Output("file:" + output + "/scored", "file:" + output + "/rejected.jsonl");
         boolean ok = scoringStatus.equals(Manifest.SUCCEEDED);
-        return new Manifest(scoringStatus, "file:" + input, run.inputEtag(), null, format.extension(), "churn", "3", 2, 1, 1,
+        return new Manifest(scoringStatus, "file:" + input, run.inputEtag(), run.inputVersionId(), format.extension(), "churn", "3", 2, 1, 1,
                 run.route(), run.routeReason(), run.jobId(), ok ? localOutput : null, ok ? List.of("prediction") : null,
                 "2026-11-25T06:00:00Z", "2026-11-25T06:00:01Z", 1000, ok ? null : "the file has no header", null);
     };
@@ -131,9 +131,23 @@ class UploadServiceTest {
         assertThat(m.path("route").asText()).isEqualTo("inline");
         assertThat(m.path("routeReason").asText()).isEqualTo("object of 11 bytes <= upload inline limit of 100 bytes");
         assertThat(scoredRun.get()).isEqualTo(new RunInfo("inline",
-                "object of 11 bytes <= upload inline limit of 100 bytes", null, upload.etag()));
+                "object of 11 bytes <= upload inline limit of 100 bytes", null, upload.etag(), null,
+                local.uri("incoming/churn/a.csv")));
         assertThat(Files.list(temp.resolve("scratch"))).isEmpty();
         verifyNoInteractions(jobs);
+    }
+
+    @Test
+    void handle_eventOfAVersionedBucket_recordsTheVersionIdAndTheUploadInTheManifest() throws Exception {
+        Upload plain = upload("incoming/churn/a.csv", "plan\nbasic\n");
+        Upload versioned = new Upload(plain.bucket(), plain.key(), plain.etag(), "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY",
+                plain.size());
+
+        service.handle(versioned);
+
+        JsonNode m = manifest("scored/churn/a.csv/");
+        assertThat(m.path("inputVersionId").asText()).isEqualTo("3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY");
+        assertThat(m.path("input").asText()).isEqualTo(local.uri("incoming/churn/a.csv"));
     }
 
     /** The one run folder under a result (fails when there are none or several). */
