@@ -179,6 +179,11 @@ class EventsReplayIT {
         assertThat(manifest.get("status").asText()).isEqualTo("SUCCEEDED");
         assertThat(manifest.get("route").asText()).isEqualTo("batch");
         assertThat(manifest.get("rowsScored").asInt()).isEqualTo(60);
+        assertThat(manifest.path("input").asText()).as("the upload, not its pinned copy")
+                .endsWith("/incoming/churn/customers-large.jsonl");
+        assertThat(manifest.path("output").path("scored").asText())
+                .contains("/scored/churn/customers-large.jsonl/runs/" + manifest.path("jobId").asText() + "/");
+        assertThat(store.resolve("staging/" + manifest.path("jobId").asText())).doesNotExist();
     }
 
     private static JsonNode body(String file) throws IOException {
