@@ -2,6 +2,7 @@ package dev.mlserve.scoring.fast;
 
 import dev.mlserve.scoring.bundle.Bundle;
 import dev.mlserve.scoring.bundle.BundleMetadata;
+import dev.mlserve.scoring.json.Json;
 import dev.mlserve.scoring.score.PipelineScorer;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -142,8 +143,12 @@ public final class PipelineSnapshot {
      * Writes the snapshot of a bundle folder whose {@code pipeline/} and {@code bundle.json} are in
      * place: loads the pipeline as a reader would, records {@code transform}'s answers on the samples
      * (the given ones, or synthetic ones from the schema as {@link FastPathScorer#load} makes them)
-     * and writes the file atomically. Best effort: on any failure the bundle simply has no snapshot
-     * (logged) and loads through {@code PipelineModel.load}.
+     * and writes the file atomically. Before the file is put in place it is read back the way a cold
+     * start reads it, and the pipeline it holds must answer {@code transform} on the samples exactly
+     * like the loaded one, whatever the fast path supports: a stage whose fitted state does not
+     * survive Java serialization (Word2VecModel keeps its vectors in a {@code transient} field) gets
+     * no snapshot. Best effort: on any failure the bundle simply has no snapshot (logged) and loads
+     * through {@code PipelineModel.load}.
      *
      * @return true when written
      */
@@ -178,6 +183,7 @@ public final class PipelineSnapshot {
                 out.writeObject(new ArrayList<>(frames));
                 out.flush();
             }
+            verifyReadBack(spark, bundleDirectory, partial, metadata, scorer, checked);
             Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE);
             LOG.info("pipeline snapshot written: model={} version={} bytes={} recorded={} ms={}", metadata.name(),
                     metadata.version(), Files.size(file), recorded == null ? 0 : recorded.records.size(),
@@ -196,13 +202,93 @@ public final class PipelineSnapshot {
     }
 
     /**
+     * The snapshot as a cold start would read it must hold a pipeline whose {@code transform} answers
+     * the samples exactly as the loaded pipeline's does (the JSON of both answers compared; a
+     * failure of either counts as a difference).
+     *
+     * @throws IllegalStateException naming the first sample that differs and the stages whose
+     *     {@code transient} state did not come back
+     */
+    private static void verifyReadBack(SparkSession spark, Path bundleDirectory, Path written, BundleMetadata metadata,
+                                       PipelineScorer loaded, List<Map<String, Object>> samples) {
+        Loaded back = read(bundleDirectory, written)
+                .orElseThrow(() -> new IllegalStateException("the snapshot just written cannot be read back"));
+        back.attach(spark);
+        PipelineScorer fromSnapshot = new PipelineScorer(spark, metadata, back.model());
+        List<String> outputs = loaded.availableOutputs();
+        // All samples in one transform each; one by one only to name a difference (or when the
+        // loaded pipeline itself fails on some sample, so the others are still compared).
+        if (answer(loaded, samples, outputs).equals(answer(fromSnapshot, samples, outputs))) {
+            return;
+        }
+        for (int i = 0; i < samples.size(); i++) {
+            List<Map<String, Object>> one = List.of(samples.get(i));
+            String expected = answer(loaded, one, outputs);
+            String actual = answer(fromSnapshot, one, outputs);
+            if (!expected.equals(actual)) {
+                List<String> lost = lostTransientState(loaded.model(), back.model());
+                throw new IllegalStateException("the pipeline read back from its snapshot answers sample " + i
+                        + " differently from the loaded pipeline (" + abbreviate(actual) + " instead of "
+                        + abbreviate(expected) + ")" + (lost.isEmpty() ? ""
+                        : "; fitted state lost in serialization: " + String.join(", ", lost)));
+            }
+        }
+        throw new IllegalStateException("the pipeline read back from its snapshot answers the samples, taken"
+                + " together, differently from the loaded pipeline");
+    }
+
+    private static String answer(PipelineScorer scorer, List<Map<String, Object>> records, List<String> outputs) {
+        try {
+            return Json.MAPPER.writeValueAsString(scorer.predict(records, outputs));
+        } catch (Exception e) { // transform can fail with a checked SparkException
+            return "failed: " + e;
+        }
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= 200 ? text : text.substring(0, 200) + "...";
+    }
+
+    /**
+     * Stage fields marked {@code transient} that hold a value in the loaded pipeline and none in the
+     * one read back ({@code Class.field} of each), excluding the flags of Scala's lazy values (they
+     * are recomputed on first use).
+     */
+    private static List<String> lostTransientState(PipelineModel loaded, PipelineModel back) {
+        List<String> lost = new ArrayList<>();
+        for (int i = 0; i < loaded.stages().length && i < back.stages().length; i++) {
+            for (Class<?> c = loaded.stages()[i].getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
+                for (Field f : c.getDeclaredFields()) {
+                    int mod = f.getModifiers();
+                    if (!Modifier.isTransient(mod) || Modifier.isStatic(mod) || f.getType().isPrimitive()
+                            || f.getName().contains("bitmap$")) {
+                        continue;
+                    }
+                    try {
+                        f.setAccessible(true);
+                        if (f.get(loaded.stages()[i]) != null && f.get(back.stages()[i]) == null) {
+                            lost.add(c.getSimpleName() + "." + f.getName());
+                        }
+                    } catch (ReflectiveOperationException | RuntimeException e) {
+                        // not readable here: not reported
+                    }
+                }
+            }
+        }
+        return lost;
+    }
+
+    /**
      * Reads a bundle's snapshot if it has a usable one. Needs no session: DataFrame-valued stage
      * fields come back as rows ({@link Loaded#attach} makes them DataFrames).
      *
      * @return empty when there is no file or it does not match this bundle and runtime (logged)
      */
     static Optional<Loaded> read(Path bundleDirectory) {
-        Path file = bundleDirectory.resolve(FILE);
+        return read(bundleDirectory, bundleDirectory.resolve(FILE));
+    }
+
+    private static Optional<Loaded> read(Path bundleDirectory, Path file) {
         if (!Files.isRegularFile(file)) {
             return Optional.empty();
         }

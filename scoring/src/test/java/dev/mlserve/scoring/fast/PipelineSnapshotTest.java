@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,9 +27,20 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.classification.LogisticRegression;
+import org.apache.spark.ml.feature.Tokenizer;
+import org.apache.spark.ml.feature.Word2Vec;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -85,6 +97,34 @@ class PipelineSnapshotTest {
                     .as(kind + " transform of the deserialized pipeline").isEqualTo(expected);
             assertThat(scorer.fastRequests()).isEqualTo(2);
         }
+    }
+
+    @Test
+    void bundleWriter_givesNoSnapshot_toAPipelineWhoseFittedStateIsTransient_soTheBundleAnswersLikeTransform() {
+        SparkSession spark = TestSpark.session();
+        StructType training = new StructType().add("text", DataTypes.StringType).add("label", DataTypes.DoubleType);
+        List<Row> rows = new ArrayList<>();
+        String[] words = {"cheap", "offer", "meeting", "report", "win", "agenda", "prize", "notes"};
+        for (int i = 0; i < 40; i++) {
+            rows.add(RowFactory.create(words[i % 8] + " " + words[(i * 3) % 8] + " " + words[(i * 5 + 1) % 8],
+                    (double) (i % 2)));
+        }
+        Dataset<Row> data = spark.createDataFrame(rows, training);
+        PipelineModel model = new Pipeline().setStages(new PipelineStage[] {
+            new Tokenizer().setInputCol("text").setOutputCol("words"),
+            new Word2Vec().setInputCol("words").setOutputCol("vec").setVectorSize(3).setMinCount(1).setSeed(7)
+                    .setMaxIter(1),
+            new LogisticRegression().setFeaturesCol("vec").setLabelCol("label").setMaxIter(5)}).fit(data);
+        List<Map<String, Object>> samples = List.of(Map.of("text", "cheap prize"), Map.of("text", "meeting notes"),
+                Map.of("text", "unknown words only"));
+
+        Bundle bundle = new BundleWriter(root).write(model, "word2vec", "1",
+                new StructType().add("text", DataTypes.StringType), null, Map.of(), samples);
+
+        assertThat(bundle.directory().resolve(PipelineSnapshot.FILE)).as("Word2VecModel.wordVectors is transient")
+                .doesNotExist();
+        String expected = Parity.exact(PipelineScorer.load(spark, bundle).predict(samples, null));
+        assertThat(Parity.exact(FastPathScorer.load(spark, bundle).predict(samples, null))).isEqualTo(expected);
     }
 
     @Test
