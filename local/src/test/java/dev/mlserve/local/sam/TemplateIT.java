@@ -176,6 +176,27 @@ class TemplateIT {
                 .as("SnapStart allows at most 512 MB of ephemeral storage").isEqualTo(512);
     }
 
+    @Test
+    void eventFunctions_reserveConcurrencyFromAParameter_soAFloodCannotStarveTheApi() throws IOException {
+        Map<String, Object> template = template();
+        for (Map.Entry<String, String> f : Map.of("UploadFunction", "UploadConcurrency",
+                "JobEventsFunction", "JobEventsConcurrency").entrySet()) {
+            Map<String, Object> properties = map(path(template, "Resources", f.getKey(), "Properties"));
+            Map<String, Object> parameter = map(path(template, "Parameters", f.getValue()));
+
+            assertThat(properties.get("ReservedConcurrentExecutions")).as(f.getKey())
+                    .isEqualTo(Map.of("Ref", f.getValue()));
+            assertThat(parameter.get("Type")).isEqualTo("Number");
+            assertThat((Integer) parameter.get("MinValue")).as("0 would stop the function").isEqualTo(1);
+            assertThat((Integer) parameter.get("Default")).isBetween(1, 50);
+            // Throttled events wait in the event queue until this age, then go to the failure queue.
+            assertThat((Integer) path(properties, "EventInvokeConfig", "MaximumEventAgeInSeconds"))
+                    .isBetween(60, 21600);
+        }
+        assertThat(path(template, "Resources", "PredictFunction", "Properties", "ReservedConcurrentExecutions"))
+                .as("the API keeps the account's unreserved concurrency").isNull();
+    }
+
     /** At most two retries, then the event goes to an SQS queue of the template the function may send to. */
     @SuppressWarnings("unchecked")
     private static void assertFailedEventsGoTo(Map<String, Object> resources, String function, String queue) {
