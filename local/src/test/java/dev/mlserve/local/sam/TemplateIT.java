@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.zip.ZipFile;
 import org.junit.jupiter.api.Test;
 
@@ -195,6 +196,22 @@ class TemplateIT {
         }
         assertThat(path(template, "Resources", "PredictFunction", "Properties", "ReservedConcurrentExecutions"))
                 .as("the API keeps the account's unreserved concurrency").isNull();
+    }
+
+    @Test
+    void modelPrefix_allowedPattern_takesAFolderOutsideTheServicesOwnPrefixes() throws IOException {
+        Map<String, Object> parameter = map(path(template(), "Parameters", "ModelPrefix"));
+        // CloudFormation patterns are Java regexes that must match the whole value.
+        Pattern allowed = Pattern.compile((String) parameter.get("AllowedPattern"));
+
+        assertThat(List.of("models/", "ml-models/", "team.a/models_v2/", (String) parameter.get("Default")))
+                .allMatch(p -> allowed.matcher(p).matches());
+        assertThat(List.of("", "/", "*", "models", "models/*", "/models/", "models//", "../", "./models/",
+                "Models/", "incoming/", "scored/", "staging/", "jobs/", "logs/", "incoming/models/",
+                "scored/churn/", "logs/emr/"))
+                .noneMatch(p -> allowed.matcher(p).matches());
+        assertThat(parameter.get("ConstraintDescription")).asString()
+                .contains("incoming/", "scored/", "staging/", "jobs/");
     }
 
     /** At most two retries, then the event goes to an SQS queue of the template the function may send to. */
