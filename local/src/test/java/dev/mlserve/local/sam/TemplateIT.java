@@ -132,6 +132,43 @@ class TemplateIT {
     }
 
     @Test
+    void iam_everyListBucket_isLimitedToPrefixes_neverTheWholeBucket() throws IOException {
+        List<Map<String, Object>> listBucket = allowStatements(template()).stream()
+                .filter(s -> actions(s).contains("s3:ListBucket")).toList();
+
+        assertThat(listBucket).as("PredictFunction, UploadFunction, JobEventsFunction, EmrJobRole").hasSize(4);
+        for (Map<String, Object> s : listBucket) {
+            List<String> prefixes = listPrefixes(s);
+            assertThat(prefixes).as(s.toString()).isNotEmpty()
+                    .noneMatch(p -> p.isEmpty() || p.startsWith("*") || p.startsWith("?"));
+        }
+    }
+
+    @Test
+    void emrJobRole_listsOnlyItsInputModelsResultsAndLogs() throws IOException {
+        Map<String, Object> role = map(path(template(), "Resources", "EmrJobRole"));
+        List<Map<String, Object>> listBucket = allowStatements(role).stream()
+                .filter(s -> actions(s).contains("s3:ListBucket")).toList();
+
+        assertThat(listBucket).hasSize(1);
+        assertThat(listPrefixes(listBucket.get(0))).containsExactlyInAnyOrder("staging", "staging/*",
+                "${ModelPrefix}*", "scored", "scored/*", "logs/emr/*");
+    }
+
+    /** The s3:prefix values a statement's condition allows (Fn::Sub templates as their text). */
+    private static List<String> listPrefixes(Map<String, Object> statement) {
+        Object condition = statement.get("Condition");
+        if (!(condition instanceof Map<?, ?> c) || !(c.get("StringLike") instanceof Map<?, ?> like)
+                || like.get("s3:prefix") == null) {
+            return List.of();
+        }
+        Object values = like.get("s3:prefix");
+        List<?> list = values instanceof List<?> l ? l : List.of(values);
+        return list.stream().map(v -> v instanceof Map<?, ?> m && m.get("Fn::Sub") != null
+                ? String.valueOf(m.get("Fn::Sub")) : String.valueOf(v)).toList();
+    }
+
+    @Test
     void uploadFunction_isTriggeredOnlyUnderIncoming() throws IOException {
         SamFunction upload = SamTemplate.load(TEMPLATE).function("UploadFunction");
 
