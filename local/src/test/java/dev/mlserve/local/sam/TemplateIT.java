@@ -251,6 +251,28 @@ class TemplateIT {
                 .contains("incoming/", "scored/", "staging/", "jobs/");
     }
 
+    @Test
+    void dataBucket_expiresClientTokenMarkers_afterEveryRedeliveryOrRedriveOfTheirEvent() throws IOException {
+        Map<String, Object> resources = map(template().get("Resources"));
+        List<Map<String, Object>> rules = list(path(resources, "DataBucket", "Properties", "LifecycleConfiguration",
+                "Rules"));
+
+        List<Map<String, Object>> markers = rules.stream().filter(r -> "jobs/by-token/".equals(r.get("Prefix")))
+                .toList();
+        assertThat(markers).hasSize(1);
+        assertThat(markers.get(0).get("Status")).isEqualTo("Enabled");
+        int days = (Integer) markers.get(0).get("ExpirationInDays");
+        for (String queue : List.of("UploadFailuresQueue", "JobEventFailuresQueue")) {
+            int retentionSeconds = (Integer) path(resources, queue, "Properties", "MessageRetentionPeriod");
+            assertThat(days * 86_400).as("a redriven %s event still finds its marker", queue)
+                    .isGreaterThan(retentionSeconds + 86_400);
+        }
+        assertThat(rules).as("job records stay: GET /jobs/{jobId} answers from them")
+                .noneMatch(r -> r.get("ExpirationInDays") != null && !"jobs/by-token/".equals(r.get("Prefix"))
+                        && (r.get("Prefix") == null && r.get("Filter") == null
+                        || r.get("Prefix") instanceof String p && "jobs/".startsWith(p)));
+    }
+
     /** At most two retries, then the event goes to an SQS queue of the template the function may send to. */
     @SuppressWarnings("unchecked")
     private static void assertFailedEventsGoTo(Map<String, Object> resources, String function, String queue) {
@@ -327,6 +349,11 @@ class TemplateIT {
 
     private static List<String> strings(Object value) {
         return value instanceof List<?> l ? l.stream().map(String::valueOf).toList() : List.of(String.valueOf(value));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> list(Object node) {
+        return (List<Map<String, Object>>) node;
     }
 
     @SuppressWarnings("unchecked")
