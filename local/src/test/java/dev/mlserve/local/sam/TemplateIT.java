@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -271,6 +272,21 @@ class TemplateIT {
                 .noneMatch(r -> r.get("ExpirationInDays") != null && !"jobs/by-token/".equals(r.get("Prefix"))
                         && (r.get("Prefix") == null && r.get("Filter") == null
                         || r.get("Prefix") instanceof String p && "jobs/".startsWith(p)));
+    }
+
+    @Test
+    void deployingDocs_nameEveryConcurrencyParameterAndEveryExpiringPrefix() throws IOException {
+        Map<String, Object> template = template();
+        String docs = Files.readString(Path.of("../docs/deploying.md"));
+        List<String> named = new ArrayList<>(map(template.get("Parameters")).keySet().stream()
+                .filter(p -> p.endsWith("Concurrency")).toList());
+        named.add("ModelPrefix");
+        list(path(template, "Resources", "DataBucket", "Properties", "LifecycleConfiguration", "Rules")).stream()
+                .map(r -> r.get("Prefix")).filter(String.class::isInstance).map(String.class::cast)
+                .forEach(named::add);
+
+        assertThat(named).contains("UploadConcurrency", "JobEventsConcurrency", "jobs/by-token/")
+                .allSatisfy(n -> assertThat(docs).contains("`" + n));
     }
 
     /** At most two retries, then the event goes to an SQS queue of the template the function may send to. */
