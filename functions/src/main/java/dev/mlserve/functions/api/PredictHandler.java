@@ -18,6 +18,9 @@ import dev.mlserve.scoring.fast.FastPathScorer;
 import dev.mlserve.scoring.score.Scorer;
 import dev.mlserve.scoring.spark.SparkSessions;
 import dev.mlserve.scoring.spark.SparkSettings;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -31,6 +34,9 @@ import java.util.function.Supplier;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
+import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 
 /**
  * The API Lambda (API Gateway REST API, v1 proxy events): {@code POST /models/{model}/predict},
@@ -130,7 +136,24 @@ public final class PredictHandler implements RequestHandler<APIGatewayProxyReque
         return ApiEvents.toEvent(response);
     }
 
-    /** The one place failures become HTTP statuses. No stack trace ever reaches the caller. */
+    /** What a caller is told to wait when the bucket (or EMR) answers a fault that passes. */
+    static final int UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
+    /**
+     * The one place failures become HTTP statuses. A caller's mistake (400, 404, 405, 413) is told
+     * what was wrong; a fault never is: neither its message (S3 keys, bucket names, SDK and EMR
+     * messages) nor its type or stack trace reaches the caller, only a generic error with the
+     * request id, and the whole exception goes to the function's log under that id.
+     *
+     * <ul>
+     *   <li>503 with {@code Retry-After}: the fault passes by itself, so retrying is the caller's
+     *       remedy: EMR Serverless throttling ({@link ThrottledException}, after the launcher's own
+     *       retries), or the bucket or EMR throttling, answering a 5xx or unreachable (after the
+     *       SDK's own retries), e.g. while {@code GET /jobs/{jobId}} reads the job's record, its
+     *       result's manifest or its run's state;</li>
+     *   <li>500: any other fault (access denied, a corrupt record, a bug): retrying does not help.</li>
+     * </ul>
+     */
     static ApiResponse failure(Exception e, String requestId) {
         if (e instanceof BadInputException || e instanceof ModelNotFoundException) {
             return ApiResponse.of(Responses.status(e), Responses.error(e, requestId));
@@ -145,12 +168,40 @@ public final class PredictHandler implements RequestHandler<APIGatewayProxyReque
             return ApiResponse.of(413, Responses.error(e.getMessage(), List.of(), requestId));
         }
         if (e instanceof ThrottledException t) {
+            LOG.warn("request {} answered 503: the batch backend is throttling", requestId, e);
             return new ApiResponse(503, Responses.error("the batch backend is busy; try again in "
                     + t.retryAfterSeconds() + " seconds", List.of(), requestId),
                     Map.of("Retry-After", Integer.toString(t.retryAfterSeconds())));
         }
+        if (passingFault(e)) {
+            LOG.warn("request {} answered 503: a backing service is throttling or unavailable", requestId, e);
+            return new ApiResponse(503, Responses.error("the service is temporarily unavailable; try again in "
+                    + UNAVAILABLE_RETRY_AFTER_SECONDS + " seconds", List.of(), requestId),
+                    Map.of("Retry-After", Integer.toString(UNAVAILABLE_RETRY_AFTER_SECONDS)));
+        }
         LOG.error("request {} failed", requestId, e);
         return ApiResponse.of(500, Responses.error(e, requestId));
+    }
+
+    /**
+     * Whether a fault passes by itself: an AWS service (S3, EMR Serverless) throttling or answering
+     * 5xx, an SDK call that timed out, or a connection that failed; found anywhere in the cause
+     * chain, as the store's adapters wrap what they cannot handle. Access denied and other 4xx
+     * answers are not passing.
+     */
+    static boolean passingFault(Throwable e) {
+        int depth = 0;
+        for (Throwable t = e; t != null && depth < 16; t = t.getCause(), depth++) {
+            if (t instanceof AwsServiceException service) {
+                return service.isThrottlingException() || service.statusCode() == 429 || service.statusCode() >= 500;
+            }
+            if (t instanceof ApiCallTimeoutException || t instanceof ApiCallAttemptTimeoutException
+                    || t instanceof SocketException || t instanceof SocketTimeoutException
+                    || t instanceof UnknownHostException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String errorOf(ApiResponse response) {

@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.zip.ZipFile;
 import org.junit.jupiter.api.Test;
 
@@ -131,6 +133,43 @@ class TemplateIT {
     }
 
     @Test
+    void iam_everyListBucket_isLimitedToPrefixes_neverTheWholeBucket() throws IOException {
+        List<Map<String, Object>> listBucket = allowStatements(template()).stream()
+                .filter(s -> actions(s).contains("s3:ListBucket")).toList();
+
+        assertThat(listBucket).as("PredictFunction, UploadFunction, JobEventsFunction, EmrJobRole").hasSize(4);
+        for (Map<String, Object> s : listBucket) {
+            List<String> prefixes = listPrefixes(s);
+            assertThat(prefixes).as(s.toString()).isNotEmpty()
+                    .noneMatch(p -> p.isEmpty() || p.startsWith("*") || p.startsWith("?"));
+        }
+    }
+
+    @Test
+    void emrJobRole_listsOnlyItsInputModelsResultsAndLogs() throws IOException {
+        Map<String, Object> role = map(path(template(), "Resources", "EmrJobRole"));
+        List<Map<String, Object>> listBucket = allowStatements(role).stream()
+                .filter(s -> actions(s).contains("s3:ListBucket")).toList();
+
+        assertThat(listBucket).hasSize(1);
+        assertThat(listPrefixes(listBucket.get(0))).containsExactlyInAnyOrder("staging", "staging/*",
+                "${ModelPrefix}*", "scored", "scored/*", "logs/emr/*");
+    }
+
+    /** The s3:prefix values a statement's condition allows (Fn::Sub templates as their text). */
+    private static List<String> listPrefixes(Map<String, Object> statement) {
+        Object condition = statement.get("Condition");
+        if (!(condition instanceof Map<?, ?> c) || !(c.get("StringLike") instanceof Map<?, ?> like)
+                || like.get("s3:prefix") == null) {
+            return List.of();
+        }
+        Object values = like.get("s3:prefix");
+        List<?> list = values instanceof List<?> l ? l : List.of(values);
+        return list.stream().map(v -> v instanceof Map<?, ?> m && m.get("Fn::Sub") != null
+                ? String.valueOf(m.get("Fn::Sub")) : String.valueOf(v)).toList();
+    }
+
+    @Test
     void uploadFunction_isTriggeredOnlyUnderIncoming() throws IOException {
         SamFunction upload = SamTemplate.load(TEMPLATE).function("UploadFunction");
 
@@ -174,6 +213,80 @@ class TemplateIT {
         assertThat(jobEvents.unresolved()).contains("MLSERVE_EMR_APPLICATION_ID");
         assertThat(path(template(), "Resources", "JobEventsFunction", "Properties", "EphemeralStorage", "Size"))
                 .as("SnapStart allows at most 512 MB of ephemeral storage").isEqualTo(512);
+    }
+
+    @Test
+    void eventFunctions_reserveConcurrencyFromAParameter_soAFloodCannotStarveTheApi() throws IOException {
+        Map<String, Object> template = template();
+        for (Map.Entry<String, String> f : Map.of("UploadFunction", "UploadConcurrency",
+                "JobEventsFunction", "JobEventsConcurrency").entrySet()) {
+            Map<String, Object> properties = map(path(template, "Resources", f.getKey(), "Properties"));
+            Map<String, Object> parameter = map(path(template, "Parameters", f.getValue()));
+
+            assertThat(properties.get("ReservedConcurrentExecutions")).as(f.getKey())
+                    .isEqualTo(Map.of("Ref", f.getValue()));
+            assertThat(parameter.get("Type")).isEqualTo("Number");
+            assertThat((Integer) parameter.get("MinValue")).as("0 would stop the function").isEqualTo(1);
+            assertThat((Integer) parameter.get("Default")).isBetween(1, 50);
+            // Throttled events wait in the event queue until this age, then go to the failure queue.
+            assertThat((Integer) path(properties, "EventInvokeConfig", "MaximumEventAgeInSeconds"))
+                    .isBetween(60, 21600);
+        }
+        assertThat(path(template, "Resources", "PredictFunction", "Properties", "ReservedConcurrentExecutions"))
+                .as("the API keeps the account's unreserved concurrency").isNull();
+    }
+
+    @Test
+    void modelPrefix_allowedPattern_takesAFolderOutsideTheServicesOwnPrefixes() throws IOException {
+        Map<String, Object> parameter = map(path(template(), "Parameters", "ModelPrefix"));
+        // CloudFormation patterns are Java regexes that must match the whole value.
+        Pattern allowed = Pattern.compile((String) parameter.get("AllowedPattern"));
+
+        assertThat(List.of("models/", "ml-models/", "team.a/models_v2/", (String) parameter.get("Default")))
+                .allMatch(p -> allowed.matcher(p).matches());
+        assertThat(List.of("", "/", "*", "models", "models/*", "/models/", "models//", "../", "./models/",
+                "Models/", "incoming/", "scored/", "staging/", "jobs/", "logs/", "incoming/models/",
+                "scored/churn/", "logs/emr/"))
+                .noneMatch(p -> allowed.matcher(p).matches());
+        assertThat(parameter.get("ConstraintDescription")).asString()
+                .contains("incoming/", "scored/", "staging/", "jobs/");
+    }
+
+    @Test
+    void dataBucket_expiresClientTokenMarkers_afterEveryRedeliveryOrRedriveOfTheirEvent() throws IOException {
+        Map<String, Object> resources = map(template().get("Resources"));
+        List<Map<String, Object>> rules = list(path(resources, "DataBucket", "Properties", "LifecycleConfiguration",
+                "Rules"));
+
+        List<Map<String, Object>> markers = rules.stream().filter(r -> "jobs/by-token/".equals(r.get("Prefix")))
+                .toList();
+        assertThat(markers).hasSize(1);
+        assertThat(markers.get(0).get("Status")).isEqualTo("Enabled");
+        int days = (Integer) markers.get(0).get("ExpirationInDays");
+        for (String queue : List.of("UploadFailuresQueue", "JobEventFailuresQueue")) {
+            int retentionSeconds = (Integer) path(resources, queue, "Properties", "MessageRetentionPeriod");
+            assertThat(days * 86_400).as("a redriven %s event still finds its marker", queue)
+                    .isGreaterThan(retentionSeconds + 86_400);
+        }
+        assertThat(rules).as("job records stay: GET /jobs/{jobId} answers from them")
+                .noneMatch(r -> r.get("ExpirationInDays") != null && !"jobs/by-token/".equals(r.get("Prefix"))
+                        && (r.get("Prefix") == null && r.get("Filter") == null
+                        || r.get("Prefix") instanceof String p && "jobs/".startsWith(p)));
+    }
+
+    @Test
+    void deployingDocs_nameEveryConcurrencyParameterAndEveryExpiringPrefix() throws IOException {
+        Map<String, Object> template = template();
+        String docs = Files.readString(Path.of("../docs/deploying.md"));
+        List<String> named = new ArrayList<>(map(template.get("Parameters")).keySet().stream()
+                .filter(p -> p.endsWith("Concurrency")).toList());
+        named.add("ModelPrefix");
+        list(path(template, "Resources", "DataBucket", "Properties", "LifecycleConfiguration", "Rules")).stream()
+                .map(r -> r.get("Prefix")).filter(String.class::isInstance).map(String.class::cast)
+                .forEach(named::add);
+
+        assertThat(named).contains("UploadConcurrency", "JobEventsConcurrency", "jobs/by-token/")
+                .allSatisfy(n -> assertThat(docs).contains("`" + n));
     }
 
     /** At most two retries, then the event goes to an SQS queue of the template the function may send to. */
@@ -252,6 +365,11 @@ class TemplateIT {
 
     private static List<String> strings(Object value) {
         return value instanceof List<?> l ? l.stream().map(String::valueOf).toList() : List.of(String.valueOf(value));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> list(Object node) {
+        return (List<Map<String, Object>>) node;
     }
 
     @SuppressWarnings("unchecked")
