@@ -117,7 +117,7 @@ class TemplateIT {
     @Test
     void iam_s3ObjectActions_onlyOnThePrefixesEachPieceNeeds() throws IOException {
         Map<String, Object> resources = map(template().get("Resources"));
-        assertS3Prefixes(resources, "PredictFunction", "s3:GetObject", "models", "jobs", "scored");
+        assertS3Prefixes(resources, "PredictFunction", "s3:GetObject", "models", "jobs", "scored", "incoming");
         assertS3Prefixes(resources, "PredictFunction", "s3:PutObject", "staging", "jobs", "scored");
         assertS3Prefixes(resources, "PredictFunction", "s3:DeleteObject", "scored", "staging");
         assertS3Prefixes(resources, "UploadFunction", "s3:GetObject", "incoming", "models", "jobs", "scored",
