@@ -78,18 +78,21 @@ public final class FastPathScorer implements Scorer {
      */
     public static FastPathScorer loadPipeline(SparkSession session, Bundle bundle) {
         PipelineScorer spark = PipelineScorer.load(session, bundle);
-        List<Map<String, Object>> samples;
+        return create(spark, samples(bundle, spark));
+    }
+
+    /** The bundle's {@code samples.jsonl}, else synthetic samples from its schema. */
+    private static List<Map<String, Object>> samples(Bundle bundle, PipelineScorer spark) {
         try {
-            samples = SampleRecords.read(bundle.directory()).orElse(null);
+            Optional<List<Map<String, Object>>> samples = SampleRecords.read(bundle.directory());
+            if (samples.isPresent() && !samples.get().isEmpty()) {
+                return samples.get();
+            }
         } catch (RuntimeException e) {
             LOG.warn("unreadable {} in bundle {} (synthetic samples instead): {}", SampleRecords.FILE,
                     bundle.directory(), e.getMessage());
-            samples = null;
         }
-        if (samples == null) {
-            samples = syntheticSamples(spark);
-        }
-        return create(spark, samples);
+        return syntheticSamples(spark);
     }
 
     /**
@@ -122,8 +125,16 @@ public final class FastPathScorer implements Scorer {
         SelfCheck.Recorded recorded = loaded.recorded();
         FastPathScorer scorer;
         if (!compiled.supported()) {
-            LOG.info("fast path off: model={} version={} reason={}", m.name(), m.version(), compiled.refusal());
-            scorer = new FastPathScorer(spark, validator, null, compiled.refusal());
+            // No hand-written steps, so nothing was recorded: Spark's own plan, compiled once the
+            // session is up (transform would need it anyway), and checked against transform.
+            FastPathCompiler.Compilation plan = PlanCompiler.compile(spark.session(), spark.model(), m.sparkSchema());
+            if (plan.supported()) {
+                scorer = checked(spark, plan.pipeline(), samples(bundle, spark));
+            } else {
+                String refusal = plan.refusal() + " (and no hand-written steps: " + compiled.refusal() + ")";
+                LOG.info("fast path off: model={} version={} reason={}", m.name(), m.version(), refusal);
+                scorer = new FastPathScorer(spark, validator, null, refusal);
+            }
         } else if (recorded == null) {
             scorer = checked(spark, compiled.pipeline(), syntheticSamples(spark));
         } else {
@@ -149,13 +160,33 @@ public final class FastPathScorer implements Scorer {
 
     /** Wraps a loaded scorer: compiles its pipeline and checks it on the given sample records. */
     public static FastPathScorer create(PipelineScorer spark, List<Map<String, Object>> samples) {
-        FastPathCompiler.Compilation compiled = FastPathCompiler.compile(spark.model(), spark.metadata().sparkSchema());
+        FastPathCompiler.Compilation compiled = compile(spark);
         BundleMetadata m = spark.metadata();
         if (!compiled.supported()) {
             LOG.info("fast path off: model={} version={} reason={}", m.name(), m.version(), compiled.refusal());
             return new FastPathScorer(spark, validator(spark), null, compiled.refusal());
         }
         return checked(spark, compiled.pipeline(), samples);
+    }
+
+    /**
+     * The hand-written steps when they cover every stage (measured faster), else Spark's own plan
+     * compiled row by row ({@link PlanCompiler}); the refusals of both when neither applies.
+     */
+    static FastPathCompiler.Compilation compile(PipelineScorer spark) {
+        FastPathCompiler.Compilation steps = FastPathCompiler.compile(spark.model(), spark.metadata().sparkSchema());
+        if (steps.supported()) {
+            return steps;
+        }
+        FastPathCompiler.Compilation plan = PlanCompiler.compile(spark.session(), spark.model(),
+                spark.metadata().sparkSchema());
+        if (plan.supported()) {
+            LOG.info("fast path from Spark's plan: model={} version={} (no hand-written steps: {})",
+                    spark.metadata().name(), spark.metadata().version(), steps.refusal());
+            return plan;
+        }
+        return new FastPathCompiler.Compilation(null, plan.refusal() + " (and no hand-written steps: "
+                + steps.refusal() + ")");
     }
 
     /** Checks a candidate pipeline (tests pass a sabotaged one) and enables it only if identical. */

@@ -1,0 +1,249 @@
+package dev.mlserve.scoring.fast;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.CatalystTypeConverters;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.Attribute;
+import org.apache.spark.sql.catalyst.expressions.BasePredicate;
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.NamedExpression;
+import org.apache.spark.sql.catalyst.expressions.Nondeterministic;
+import org.apache.spark.sql.catalyst.expressions.Predicate;
+import org.apache.spark.sql.catalyst.expressions.SubqueryExpression;
+import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
+import org.apache.spark.sql.catalyst.plans.logical.Filter;
+import org.apache.spark.sql.catalyst.plans.logical.LocalRelation;
+import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
+import org.apache.spark.sql.catalyst.plans.logical.Project;
+import org.apache.spark.sql.catalyst.plans.logical.SubqueryAlias;
+import org.apache.spark.sql.catalyst.plans.logical.View;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructType;
+import scala.Function1;
+import scala.collection.JavaConverters;
+import scala.collection.Seq;
+
+/**
+ * Compiles any row-wise pipeline into a {@link FastPipeline} from Spark's own plan instead of
+ * re-implementing its stages: {@code transform} over an empty DataFrame of the input schema yields
+ * an analyzed logical plan; for a row-wise pipeline that plan is a chain of {@code Project} and
+ * {@code Filter} nodes (with {@code SubqueryAlias}/{@code View} wrappers, from SQLTransformer) over
+ * the input's {@code LocalRelation}. Each node's expressions, the UDFs the stages' {@code transform}
+ * built included, are bound to the node below and evaluated per row with Spark's own
+ * {@link UnsafeProjection} and {@link Predicate}, so the answers are Spark's. Input values become
+ * Spark's internal row through {@link CatalystTypeConverters}, outputs come back the same way.
+ *
+ * <p>Refused, with the node or expression named: any other plan node (a join, an aggregate, a
+ * window, a generator such as explode: not row-wise), expressions with per-partition state (rand,
+ * monotonically_increasing_id: their answer depends on the row's position in Spark's partition) and
+ * subqueries. A row a {@code Filter} drops
+ * ({@code handleInvalid=skip}) is a {@link Fallback}: the request goes through {@code transform}, which
+ * answers it the way it answers such rows. Any error while evaluating a row is a {@link Fallback} too,
+ * so a failing record fails exactly as {@code transform} fails it.
+ */
+public final class PlanCompiler {
+    private PlanCompiler() {
+    }
+
+    /**
+     * Needs the session ({@code transform} is planned, not run: no Spark job runs unless a stage's
+     * {@code transform} starts one itself).
+     */
+    public static FastPathCompiler.Compilation compile(SparkSession spark, PipelineModel model,
+                                                       StructType inputSchema) {
+        LogicalPlan plan;
+        try {
+            plan = model.transform(spark.createDataFrame(Collections.<Row>emptyList(), inputSchema))
+                    .queryExecution().analyzed();
+        } catch (RuntimeException e) {
+            return new FastPathCompiler.Compilation(null, "transform cannot be planned: " + e.getMessage());
+        }
+        try {
+            return new FastPathCompiler.Compilation(pipeline(plan, inputSchema), null);
+        } catch (UnsupportedStage e) {
+            return new FastPathCompiler.Compilation(null, e.getMessage());
+        }
+    }
+
+    private static FastPipeline pipeline(LogicalPlan plan, StructType inputSchema) {
+        List<LogicalPlan> topDown = new ArrayList<>();
+        LogicalPlan node = plan;
+        while (!(node instanceof LocalRelation)) {
+            if (node instanceof Project p) {
+                topDown.add(p);
+                node = p.child();
+            } else if (node instanceof Filter f) {
+                topDown.add(f);
+                node = f.child();
+            } else if (node instanceof SubqueryAlias s) {
+                node = s.child();
+            } else if (node instanceof View v) {
+                node = v.child();
+            } else {
+                throw new UnsupportedStage("the pipeline's plan has a " + node.nodeName()
+                        + " node, which is not row by row");
+            }
+        }
+        List<Attribute> leaf = JavaConverters.seqAsJavaList(node.output());
+        if (leaf.size() != inputSchema.size()) {
+            throw new UnsupportedStage("the plan's input has " + leaf.size() + " columns, the bundle's schema "
+                    + inputSchema.size());
+        }
+        List<PlanStep.Node> bottomUp = new ArrayList<>();
+        List<Attribute> below = leaf;
+        for (int i = topDown.size() - 1; i >= 0; i--) {
+            LogicalPlan n = topDown.get(i);
+            if (n instanceof Project p) {
+                List<Expression> list = new ArrayList<>();
+                for (NamedExpression named : JavaConverters.seqAsJavaList(p.projectList())) {
+                    Expression e = (Expression) named;
+                    requireRowWise(e, "Project");
+                    list.add(e);
+                }
+                bottomUp.add(new PlanStep.Node(list.toArray(new Expression[0]), null, below.toArray(new Attribute[0])));
+            } else {
+                Filter f = (Filter) n;
+                requireRowWise(f.condition(), "Filter");
+                bottomUp.add(new PlanStep.Node(null, f.condition(), below.toArray(new Attribute[0])));
+            }
+            below = JavaConverters.seqAsJavaList(n.output());
+        }
+        Map<String, Integer> slots = new LinkedHashMap<>();
+        for (String field : inputSchema.fieldNames()) {
+            slots.put(field, slots.size());
+        }
+        int[] targets = new int[below.size()];
+        DataType[] types = new DataType[below.size()];
+        for (int i = 0; i < below.size(); i++) {
+            String name = below.get(i).name();
+            targets[i] = slots.computeIfAbsent(name, k -> slots.size());
+            types[i] = below.get(i).dataType();
+        }
+        PlanStep step = new PlanStep(inputSchema, bottomUp, targets, types);
+        return new FastPipeline(slots, inputSchema.size(), List.of(step));
+    }
+
+    private static void requireRowWise(Expression e, String where) {
+        // Spark marks some stages' UDFs nondeterministic (VectorAssembler's) only to keep the optimizer
+        // from reordering them; they compute each row from that row alone. Refused are expressions
+        // with per-partition state (rand, monotonically_increasing_id, ...).
+        if (e instanceof Nondeterministic) {
+            throw new UnsupportedStage("the pipeline's " + where + " has a nondeterministic expression ("
+                    + abbreviate(e.sql()) + "): its answer depends on the row's position in a Spark partition");
+        }
+        if (e instanceof SubqueryExpression) {
+            throw new UnsupportedStage("the pipeline's " + where + " has a subquery (" + abbreviate(e.sql()) + ")");
+        }
+        for (Expression child : JavaConverters.seqAsJavaList(e.children())) {
+            requireRowWise(child, where);
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 120 ? s : s.substring(0, 120) + "...";
+    }
+
+    /**
+     * The whole plan as one step: the input slots to Spark's internal row, each node in turn, and
+     * the top node's columns back into their slots. Projections are not thread-safe and reuse their
+     * output row: each thread builds its own on first use (they are not serialized; the
+     * expressions are, as Spark ships them to its tasks).
+     */
+    static final class PlanStep implements Step {
+        private static final long serialVersionUID = 1L;
+
+        /** A Project ({@code projection} set) or a Filter ({@code condition} set) over {@code input}. */
+        record Node(Expression[] projection, Expression condition, Attribute[] input) implements Serializable {
+        }
+
+        private final StructType inputSchema;
+        private final List<Node> nodes;
+        private final int[] targets;
+        private final DataType[] types;
+        private transient ThreadLocal<Compiled> compiled;
+
+        PlanStep(StructType inputSchema, List<Node> nodes, int[] targets, DataType[] types) {
+            this.inputSchema = inputSchema;
+            this.nodes = List.copyOf(nodes);
+            this.targets = targets;
+            this.types = types;
+        }
+
+        @Override
+        public void apply(Object[] row) {
+            Compiled c = compiled();
+            InternalRow current;
+            try {
+                current = (InternalRow) c.toInternal.apply(RowFactory.create(
+                        java.util.Arrays.copyOf(row, inputSchema.size())));
+                for (int i = 0; i < nodes.size(); i++) {
+                    if (c.projections[i] != null) {
+                        current = c.projections[i].apply(current);
+                    } else if (!c.predicates[i].eval(current)) {
+                        throw new Fallback("a filter of the pipeline drops this row (handleInvalid=skip)");
+                    }
+                }
+                for (int i = 0; i < targets.length; i++) {
+                    row[targets[i]] = c.toScala[i].apply(current.get(i, types[i]));
+                }
+            } catch (Fallback e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new Fallback("Spark's evaluation of this row failed: " + e);
+            }
+        }
+
+        private Compiled compiled() {
+            ThreadLocal<Compiled> local = compiled;
+            if (local == null) {
+                synchronized (this) {
+                    if (compiled == null) {
+                        compiled = ThreadLocal.withInitial(this::compile);
+                    }
+                    local = compiled;
+                }
+            }
+            return local.get();
+        }
+
+        @SuppressWarnings("unchecked")
+        private Compiled compile() {
+            UnsafeProjection[] projections = new UnsafeProjection[nodes.size()];
+            BasePredicate[] predicates = new BasePredicate[nodes.size()];
+            for (int i = 0; i < nodes.size(); i++) {
+                Node n = nodes.get(i);
+                Seq<Attribute> input = seq(n.input());
+                if (n.projection() != null) {
+                    projections[i] = UnsafeProjection.create(seq(n.projection()), input);
+                    projections[i].initialize(0);
+                } else {
+                    predicates[i] = Predicate.create(n.condition(), input);
+                    predicates[i].initialize(0);
+                }
+            }
+            Function1<Object, Object>[] toScala = new Function1[types.length];
+            for (int i = 0; i < types.length; i++) {
+                toScala[i] = CatalystTypeConverters.createToScalaConverter(types[i]);
+            }
+            return new Compiled(CatalystTypeConverters.createToCatalystConverter(inputSchema), projections,
+                    predicates, toScala);
+        }
+
+        private static <T> Seq<T> seq(T[] values) {
+            return JavaConverters.asScalaBuffer(java.util.Arrays.asList(values)).toSeq();
+        }
+
+        private record Compiled(Function1<Object, Object> toInternal, UnsafeProjection[] projections,
+                                BasePredicate[] predicates, Function1<Object, Object>[] toScala) {
+        }
+    }
+}
