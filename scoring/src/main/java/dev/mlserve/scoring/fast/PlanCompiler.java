@@ -197,7 +197,7 @@ public final class PlanCompiler {
                 }
             } catch (Fallback e) {
                 throw e;
-            } catch (RuntimeException e) {
+            } catch (Exception e) { // a stage's UDF fails with Spark's checked SparkException
                 throw new Fallback("Spark's evaluation of this row failed: " + e);
             }
         }

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mlserve.scoring.bundle.Bundle;
 import dev.mlserve.scoring.bundle.BundleWriter;
+import dev.mlserve.scoring.io.FileFormat;
+import dev.mlserve.scoring.io.FileScorer;
+import dev.mlserve.scoring.io.Manifest;
+import dev.mlserve.scoring.io.RunInfo;
 import dev.mlserve.scoring.score.PipelineScorer;
 import dev.mlserve.scoring.testing.Parity;
 import dev.mlserve.scoring.testing.TestSpark;
@@ -170,6 +174,60 @@ class PlanCompilerParityTest {
 
         assertThat(fast.fastRequests()).as("the dropped row went through transform").isEqualTo(before);
         assertThat(actual).isEqualTo(expected);
+    }
+
+    @Test
+    void fileScoring_ofAPlanCompiledPipeline_runsThePlanInsideSparkTasks_andWritesWhatTransformWrites()
+            throws Exception {
+        Bundle bundle = bundle("text-files",
+                new Tokenizer().setInputCol("text").setOutputCol("words"),
+                new HashingTF().setInputCol("words").setOutputCol("tf").setNumFeatures(32),
+                new LogisticRegression().setFeaturesCol("tf").setMaxIter(5));
+        List<String> lines = new ArrayList<>(List.of("text,a,b,n"));
+        for (Map<String, Object> r : records(500, 8, false)) {
+            // never empty: Spark's CSV reader reads "" as null, on which Tokenizer (and so transform) fails the file
+            lines.add("\"hello " + r.get("text") + "\"," + r.get("a") + "," + r.get("b") + "," + r.get("n"));
+        }
+        Path input = root.resolve("in.csv");
+        java.nio.file.Files.write(input, lines);
+        FileScorer fast = new FileScorer(spark, FastPathScorer.load(spark, bundle));
+
+        Manifest viaPlan = fast.score(input.toString(), FileFormat.CSV, root.resolve("fast").toString(),
+                RunInfo.inline("test"));
+        Manifest viaTransform = new FileScorer(spark, PipelineScorer.load(spark, bundle)).score(input.toString(),
+                FileFormat.CSV, root.resolve("transform").toString(), RunInfo.inline("test"));
+
+        assertThat(fast.usesFastPath()).isTrue();
+        assertThat(viaPlan.rowsScored()).isEqualTo(viaTransform.rowsScored()).isEqualTo(500);
+        assertThat(parts(root.resolve("fast/scored"))).isEqualTo(parts(root.resolve("transform/scored")));
+    }
+
+    private static List<String> parts(Path scored) throws java.io.IOException {
+        List<String> out = new ArrayList<>();
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(scored)) {
+            for (Path part : files.filter(p -> p.getFileName().toString().startsWith("part-")).sorted().toList()) {
+                out.addAll(java.nio.file.Files.readAllLines(part));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void rowOnWhichAStagesUdfFails_isAnsweredByTransform_likeTransformAnswersIt() {
+        Bundle bundle = bundle("text-null",
+                new Tokenizer().setInputCol("text").setOutputCol("words"),
+                new HashingTF().setInputCol("words").setOutputCol("tf").setNumFeatures(16),
+                new LogisticRegression().setFeaturesCol("tf").setMaxIter(5));
+        FastPathScorer fast = FastPathScorer.load(spark, bundle);
+        Map<String, Object> noText = new LinkedHashMap<>(Map.of("a", 1.0, "b", 2.0, "n", 3));
+        noText.put("text", null);
+        List<Map<String, Object>> request = List.of(noText);
+        long before = fast.fastRequests();
+
+        String actual = answerOrError(fast, request);
+
+        assertThat(fast.fastRequests()).isEqualTo(before);
+        assertThat(actual).isEqualTo(answerOrError(PipelineScorer.load(spark, bundle), request));
     }
 
     @Test
