@@ -17,6 +17,7 @@ import dev.mlserve.scoring.bundle.LocalBundleStore;
 import dev.mlserve.scoring.error.BadInputException;
 import dev.mlserve.scoring.error.ModelNotFoundException;
 import dev.mlserve.scoring.fast.FastPathScorer;
+import dev.mlserve.scoring.fast.ScorerProvider;
 import dev.mlserve.scoring.io.FileFormat;
 import dev.mlserve.scoring.io.FileScorer;
 import dev.mlserve.scoring.io.Manifest;
@@ -236,7 +237,7 @@ public final class Cli {
         }
         List<Map<String, Object>> records = request.validated(bundle.metadata().inputSchema());
         // as the API function answers: the row-level fast path when the bundle's check passes
-        FastPathScorer scorer = FastPathScorer.load(spark.get(), bundle);
+        FastPathScorer scorer = ScorerProvider.of(spark.get()).scorer(bundle);
         List<Map<String, Object>> predictions = null;
         long[] micros = new long[repeat];
         for (int i = 0; i < repeat; i++) {
@@ -284,7 +285,7 @@ public final class Cli {
         }
         FileFormat format = f.has("--format") ? FileFormat.fromName(f.get("--format"))
                 : FileFormat.fromFileName(inputPath.getFileName().toString());
-        FastPathScorer scorer = FastPathScorer.load(spark.get(), LocalBundleStore.open(Path.of(dir)));
+        FastPathScorer scorer = ScorerProvider.of(spark.get()).scorer(LocalBundleStore.open(Path.of(dir)));
         Manifest manifest = new FileScorer(spark.get(), scorer).score(inputPath.toUri().toString(), format,
                 Path.of(output).toAbsolutePath().toUri().toString(), RunInfo.inline("local score command"));
         print(manifest);

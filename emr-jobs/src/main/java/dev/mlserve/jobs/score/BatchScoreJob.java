@@ -5,20 +5,11 @@ import dev.mlserve.scoring.bundle.HadoopBundle;
 import dev.mlserve.scoring.bundle.HadoopBundleStore;
 import dev.mlserve.scoring.error.ModelNotFoundException;
 import dev.mlserve.scoring.fast.FastPathScorer;
-import dev.mlserve.scoring.fast.SampleRecords;
+import dev.mlserve.scoring.fast.ScorerProvider;
 import dev.mlserve.scoring.io.FileScorer;
 import dev.mlserve.scoring.io.Manifest;
 import dev.mlserve.scoring.io.RunInfo;
-import dev.mlserve.scoring.score.PipelineScorer;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +26,6 @@ public final class BatchScoreJob {
     static final int EXIT_BAD_INPUT = 2;
     static final int EXIT_NO_BUNDLE = 3;
     private static final Logger LOG = LoggerFactory.getLogger(BatchScoreJob.class);
-    private static final long SAMPLE_SEED = 20261125L;
 
     private BatchScoreJob() {
     }
@@ -80,27 +70,9 @@ public final class BatchScoreJob {
         return manifest;
     }
 
-    /** The bundle's pipeline with its fast path checked on the bundle's samples, as FastPathScorer.load does. */
+    /** The bundle's scorer from the provider every entry point uses: its fast path checked on the bundle's samples. */
     static FastPathScorer scorer(SparkSession spark, HadoopBundle bundle) {
-        PipelineScorer scorer = PipelineScorer.load(spark, bundle);
-        return FastPathScorer.create(scorer, samples(spark.sparkContext().hadoopConfiguration(), bundle, scorer));
-    }
-
-    private static List<Map<String, Object>> samples(Configuration conf, HadoopBundle bundle, PipelineScorer scorer) {
-        Path file = new Path(bundle.uri() + "/" + SampleRecords.FILE);
-        try {
-            FileSystem fs = file.getFileSystem(conf);
-            if (fs.isFile(file)) {
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(fs.open(file),
-                        StandardCharsets.UTF_8))) {
-                    return SampleRecords.parse(in.lines().toList(), file.toString());
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("unreadable {} (synthetic samples instead): {}", file, e.getMessage());
-        }
-        return SampleRecords.synthetic(scorer.metadata().inputSchema(), scorer.model(), SampleRecords.DEFAULT_COUNT,
-                SAMPLE_SEED);
+        return ScorerProvider.of(spark).scorer(bundle);
     }
 
     static HadoopBundle resolve(Configuration conf, BatchScoreArgs args) {

@@ -15,6 +15,7 @@ import dev.mlserve.scoring.api.Responses;
 import dev.mlserve.scoring.error.BadInputException;
 import dev.mlserve.scoring.error.ModelNotFoundException;
 import dev.mlserve.scoring.fast.FastPathScorer;
+import dev.mlserve.scoring.fast.ScorerProvider;
 import dev.mlserve.scoring.score.Scorer;
 import dev.mlserve.scoring.spark.SparkSessions;
 import dev.mlserve.scoring.spark.SparkSettings;
@@ -232,7 +233,8 @@ public final class PredictHandler implements RequestHandler<APIGatewayProxyReque
                 () -> SparkSessions.getOrCreate(SparkSettings.defaults("mlserve-api")), PredictHandler::daemon);
         Supplier<SparkSession> spark = () -> joined(session);
         Adapters adapters = wiring.apply(config, spark);
-        ScorerCache models = new ScorerCache(adapters.bundleStore(), bundle -> ModelLoading.load(spark, bundle),
+        ScorerProvider scorers = new ScorerProvider(spark);
+        ScorerCache models = new ScorerCache(adapters.bundleStore(), scorers::scorer,
                 Clock.systemUTC(), Duration.ofSeconds(config.latestCheckSeconds()), ScorerCache.DEFAULT_CAPACITY);
         List<String> versions = config.preloadModels().stream()
                 .map(model -> models.prefetch(model, models.resolveVersion(model, null)))

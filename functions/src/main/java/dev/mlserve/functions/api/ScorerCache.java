@@ -81,13 +81,26 @@ public final class ScorerCache {
         return entry(model, version).bundle.metadata();
     }
 
-    /** The loaded scorer, loading the pipeline on first use. */
-    public synchronized Scorer scorer(String model, String version) {
-        Entry entry = entry(model, version);
-        if (entry.scorer == null) {
-            entry.scorer = loader.apply(entry.bundle);
+    /**
+     * The loaded scorer, loading the pipeline on first use. The load runs outside this cache's lock,
+     * so a model loading does not hold up requests for the others (the provider shares one load
+     * between requests for the same bundle).
+     */
+    public Scorer scorer(String model, String version) {
+        Entry entry;
+        synchronized (this) {
+            entry = entry(model, version);
+            if (entry.scorer != null) {
+                return entry.scorer;
+            }
         }
-        return entry.scorer;
+        Scorer loaded = loader.apply(entry.bundle);
+        synchronized (this) {
+            if (entry.scorer == null) {
+                entry.scorer = loaded;
+            }
+            return entry.scorer;
+        }
     }
 
     /**

@@ -5,13 +5,12 @@ import dev.mlserve.functions.store.LocalUris;
 import dev.mlserve.scoring.bundle.Bundle;
 import dev.mlserve.scoring.bundle.LocalBundleStore;
 import dev.mlserve.scoring.fast.FastPathScorer;
+import dev.mlserve.scoring.fast.ScorerProvider;
 import dev.mlserve.scoring.io.FileFormat;
 import dev.mlserve.scoring.io.FileScorer;
 import dev.mlserve.scoring.io.Manifest;
 import dev.mlserve.scoring.io.RunInfo;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -39,7 +38,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class LocalBatchLauncher implements BatchLauncher, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalBatchLauncher.class);
-    private static final int CACHED_BUNDLES = 4;
     private static final String RUN_PREFIX = "local-";
 
     private final Supplier<SparkSession> spark;
@@ -47,12 +45,7 @@ public final class LocalBatchLauncher implements BatchLauncher, AutoCloseable {
     private final Map<String, String> runsByToken = new ConcurrentHashMap<>();
     private final Map<String, JobState> states = new ConcurrentHashMap<>();
     private volatile Consumer<String> runEnded = jobId -> { };
-    private final Map<Path, FastPathScorer> scorers = new LinkedHashMap<>(CACHED_BUNDLES, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Path, FastPathScorer> eldest) {
-            return size() > CACHED_BUNDLES;
-        }
-    };
+    private final ScorerProvider scorers;
 
     public LocalBatchLauncher(SparkSession spark) {
         this(supplierOf(Objects.requireNonNull(spark, "spark")));
@@ -61,6 +54,7 @@ public final class LocalBatchLauncher implements BatchLauncher, AutoCloseable {
     /** Over a session that may still be starting: asked for only when a run starts. */
     public LocalBatchLauncher(Supplier<SparkSession> spark) {
         this.spark = Objects.requireNonNull(spark, "spark");
+        this.scorers = new ScorerProvider(spark);
         this.worker = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "mlserve-local-batch");
             t.setDaemon(true);
@@ -154,16 +148,9 @@ public final class LocalBatchLauncher implements BatchLauncher, AutoCloseable {
         }
     }
 
-    private synchronized FastPathScorer scorer(String bundleUri) {
-        Path dir = LocalUris.toPath(bundleUri).toAbsolutePath().normalize();
-        FastPathScorer cached = scorers.get(dir);
-        if (cached != null) {
-            return cached;
-        }
-        Bundle bundle = LocalBundleStore.open(dir);
-        FastPathScorer scorer = FastPathScorer.load(spark.get(), bundle);
-        scorers.put(dir, scorer);
-        return scorer;
+    private FastPathScorer scorer(String bundleUri) {
+        Bundle bundle = LocalBundleStore.open(LocalUris.toPath(bundleUri).toAbsolutePath().normalize());
+        return scorers.scorer(bundle);
     }
 
     private static Supplier<SparkSession> supplierOf(SparkSession spark) {

@@ -126,10 +126,18 @@ public final class ResultPublisher {
     public Commit commitRun(String resultPrefix, String runPrefix, Manifest runManifest, Version version,
                             BooleanSupplier stillCurrent) throws IOException {
         Commit commit = commit(resultPrefix, runManifest, version, stillCurrent);
-        if (commit != Commit.COMMITTED || !runManifest.succeeded()) {
+        if (commit == Commit.COMMITTED ? !runManifest.succeeded() : !namedByTheResult(resultPrefix, runPrefix)) {
             deleteFolder(runPrefix);
         }
         return commit;
+    }
+
+    /**
+     * Whether the result folder's manifest names this run folder: the same run's end seen twice at
+     * once (an end event and a status read), where the other one committed it.
+     */
+    private boolean namedByTheResult(String resultPrefix, String runPrefix) throws IOException {
+        return runFolder(resultPrefix, existingManifest(resultPrefix)).filter(runPrefix::equals).isPresent();
     }
 
     /** A refusal: a FAILED manifest saying why, committed the same way (it has no run folder). */

@@ -82,7 +82,7 @@ public final class FastPathScorer implements Scorer {
     }
 
     /** The bundle's {@code samples.jsonl}, else synthetic samples from its schema. */
-    private static List<Map<String, Object>> samples(Bundle bundle, PipelineScorer spark) {
+    static List<Map<String, Object>> samples(Bundle bundle, PipelineScorer spark) {
         try {
             Optional<List<Map<String, Object>>> samples = SampleRecords.read(bundle.directory());
             if (samples.isPresent() && !samples.get().isEmpty()) {

@@ -169,6 +169,21 @@ final class FastPathFixtures {
     }
 
     /** A SQLTransformer the fast path has no row-level equivalent for. */
+    /**
+     * A pipeline neither the hand-written steps nor the plan compiler take: its SQLTransformer calls
+     * {@code rand}, whose value depends on the row's position (multiplied by 0, so the features do not).
+     */
+    static synchronized PipelineModel withRowPositionDependentSql() {
+        PipelineStage[] stages = {
+            new SQLTransformer().setStatement("SELECT *, coalesce(tenure, 0) * 2 + 0 * rand(3) AS tenure2 FROM __THIS__"),
+            new StringIndexer().setInputCol("plan").setOutputCol("plan_idx").setHandleInvalid("keep"),
+            new VectorAssembler().setInputCols(new String[] {"plan_idx", "tenure2"}).setOutputCol("features")
+                    .setHandleInvalid("keep"),
+            new LogisticRegression().setMaxIter(20)
+        };
+        return new Pipeline().setStages(stages).fit(training());
+    }
+
     static synchronized PipelineModel withSqlTransformer() {
         PipelineStage[] stages = {
             new SQLTransformer().setStatement("SELECT *, coalesce(tenure, 0) * 2 AS tenure2 FROM __THIS__"),

@@ -104,7 +104,7 @@ class FastPathParityTest {
 
     @Test
     void predict_withUnsupportedStage_answersThroughTransformExactly() {
-        PipelineModel model = FastPathFixtures.withSqlTransformer();
+        PipelineModel model = FastPathFixtures.withRowPositionDependentSql();
         FastPathScorer scorer = FastPathScorer.create(FastPathFixtures.scorer("sql", model), List.of());
         List<Map<String, Object>> records = FastPathFixtures.records(500, 12);
         List<String> columns = List.of("prediction", "probability", "rawPrediction");
@@ -112,7 +112,7 @@ class FastPathParityTest {
         List<Map<String, Object>> answers = scorer.predict(records, columns);
 
         assertThat(scorer.fastPathEnabled()).isFalse();
-        assertThat(scorer.fastPathStatus()).contains("SQLTransformer");
+        assertThat(scorer.fastPathStatus()).contains("SQLTransformer").contains("rand(3)");
         assertThat(scorer.sparkRequests()).isEqualTo(1);
         List<Map<String, Object>> expected = FastPathFixtures.plain(model,
                 FastPathFixtures.validator().convertAll(records), columns);

@@ -120,8 +120,9 @@ class FileScorerFastPathTest {
 
     @Test
     void score_withStageTheFastPathRefuses_scoresThroughTransformLikePlainSpark() throws IOException {
+        // rand: neither the hand-written steps nor the plan compiler take it (0 * rand: same features)
         PipelineModel model = train(new SQLTransformer().setStatement(
-                "SELECT *, coalesce(tenure, 0) * 2 AS tenure2 FROM __THIS__"),
+                "SELECT *, coalesce(tenure, 0) * 2 + 0 * rand(3) AS tenure2 FROM __THIS__"),
                 new StringIndexer().setInputCol("plan").setOutputCol("plan_idx").setHandleInvalid("keep"),
                 new VectorAssembler().setInputCols(new String[] {"plan_idx", "tenure2"}).setOutputCol("features"));
         FastPathScorer scorer = FastPathScorer.create(scorer("sql", model), ParityPipelines.records(50, 3));
