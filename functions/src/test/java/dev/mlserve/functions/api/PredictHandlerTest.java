@@ -216,6 +216,30 @@ class PredictHandlerTest {
         assertThat(body(response).get("details").get(0).get("reason").asText()).contains("line 1");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"records", "nested"})
+    void predict_whenBodyIsNestedThousandsDeep_answers400NamingTheLimit(String shape) {
+        int depth = 5_000;
+        String body = shape.equals("records") ? "{\"records\": " + "[".repeat(depth) + "]".repeat(depth) + "}"
+                : "{\"a\": ".repeat(depth) + "1" + "}".repeat(depth);
+
+        APIGatewayProxyResponseEvent response = handler().handleRequest(ApiEvents.predictEvent("churn", body),
+                ApiFixtures.context());
+
+        assertThat(response.getStatusCode()).isEqualTo(400);
+        assertThat(body(response).get("details").get(0).get("reason").asText())
+                .isEqualTo("JSON nested deeper than " + Json.MAX_NESTING_DEPTH + " levels");
+    }
+
+    @Test
+    void predict_whenASecondDocumentFollowsTheBody_answers400() {
+        APIGatewayProxyResponseEvent response = handler().handleRequest(ApiEvents.predictEvent("churn",
+                "{\"records\": []}{\"x\": 1}"), ApiFixtures.context());
+
+        assertThat(response.getStatusCode()).isEqualTo(400);
+        assertThat(body(response).get("error").asText()).isEqualTo("request body is not valid JSON");
+    }
+
     @Test
     void predict_unknownModel_answers404() {
         APIGatewayProxyResponseEvent response = call(handler(), "predict-unknown-model.json");

@@ -1,6 +1,8 @@
 package dev.mlserve.scoring.api;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.mlserve.scoring.bundle.FieldSpec;
@@ -73,7 +75,8 @@ public record PredictBody(List<Object> records, String version, List<String> out
     /**
      * Parses a request body as JSON.
      *
-     * @throws BadInputException for an empty body or malformed JSON, naming line and column
+     * @throws BadInputException for an empty body, malformed JSON (naming line and column), content
+     *     after the JSON value, or nesting deeper than {@link Json#MAX_NESTING_DEPTH}
      */
     static JsonNode readJson(String body) {
         if (body == null || body.isBlank()) {
@@ -83,9 +86,11 @@ public record PredictBody(List<Object> records, String version, List<String> out
         try {
             return Json.MAPPER.readTree(body);
         } catch (JsonProcessingException e) {
-            throw new BadInputException("request body is not valid JSON", List.of(new Violation(-1, null,
-                    e.getOriginalMessage().lines().findFirst().orElse("malformed JSON") + " at line "
-                            + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr())));
+            // A parser limit (nesting depth, number length) is not a syntax error and has no location.
+            JsonLocation at = e.getLocation();
+            throw new BadInputException(e instanceof StreamConstraintsException ? "request body is over a JSON limit"
+                    : "request body is not valid JSON", List.of(new Violation(-1, null, Json.problem(e)
+                    + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()))));
         }
     }
 
