@@ -154,7 +154,7 @@ public final class PredictionService {
         List<String> missing = requested.stream().filter(o -> !metadata.outputs().contains(o)).toList();
         if (!missing.isEmpty()) {
             throw new BadInputException("output column not available on the batch route", missing.stream()
-                    .map(o -> new Violation(-1, "outputs", "'" + o + "' is only answered inline; batch results carry"
+                    .map(o -> new Violation(-1, "outputs", "'" + Violation.shown(o) + "' is only answered inline; batch results carry"
                             + " the bundle's outputs (" + String.join(", ", metadata.outputs()) + ")"))
                     .toList());
         }

@@ -241,6 +241,25 @@ class PredictHandlerTest {
     }
 
     @Test
+    void predict_whenEachOf116kRecordsIsBad_answersA400UnderSixtyFourKiBThatCountsTheOmittedDetails()
+            throws Exception {
+        String body = "{\"records\": [" + String.join(",", java.util.Collections.nCopies(116_000, "{\"zz\":0}")) + "]}";
+        PredictHandler handler = handler(new RoutingPolicy(1000, MIB, 200_000, 6 * MIB));
+
+        APIGatewayProxyResponseEvent response = handler.handleRequest(ApiEvents.predictEvent("churn", body),
+                ApiFixtures.context());
+
+        assertThat(response.getStatusCode()).isEqualTo(400);
+        assertThat(response.getBody().getBytes(StandardCharsets.UTF_8).length).isLessThan(64 * 1024);
+        JsonNode answer = body(response);
+        assertThat(answer.get("error").asText()).isEqualTo("116000 of 116000 records are invalid");
+        assertThat(answer.get("details")).hasSize(100);
+        assertThat(answer.get("detailsOmitted").asLong()).isPositive();
+        JsonNode emf = Json.MAPPER.readTree(stdout.toString(StandardCharsets.UTF_8).strip());
+        assertThat(emf.get("RecordsRejected").asInt()).isEqualTo(116_000);
+    }
+
+    @Test
     void predict_unknownModel_answers404() {
         APIGatewayProxyResponseEvent response = call(handler(), "predict-unknown-model.json");
 

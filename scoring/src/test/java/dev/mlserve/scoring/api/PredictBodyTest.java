@@ -125,6 +125,21 @@ class PredictBodyTest {
     }
 
     @Test
+    void parse_whenBodyHasThousandsOfUnknownKeys_listsTheFirstHundredAndCountsTheRest() {
+        StringBuilder body = new StringBuilder("{\"records\": []");
+        for (int i = 0; i < 5_000; i++) {
+            body.append(", \"k").append(i).append("\": 0");
+        }
+
+        assertThatThrownBy(() -> PredictBody.parse(body.append('}').toString(), null))
+                .isInstanceOf(BadInputException.class)
+                .satisfies(e -> {
+                    assertThat(violations(e)).hasSize(BadInputException.MAX_DETAILS);
+                    assertThat(((BadInputException) e).omitted()).isEqualTo(4_900);
+                });
+    }
+
+    @Test
     void parse_whenJsonIsMalformed_answers400WithLineAndColumn() {
         assertThatThrownBy(() -> PredictBody.parse("{\"records\": [", null))
                 .isInstanceOf(BadInputException.class)
