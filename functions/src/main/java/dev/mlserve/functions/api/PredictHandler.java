@@ -144,6 +144,9 @@ public final class PredictHandler implements RequestHandler<APIGatewayProxyReque
         if (e instanceof MethodNotAllowedException m) {
             return new ApiResponse(405, Responses.error(e.getMessage(), List.of(), requestId), Map.of("Allow", m.allowed()));
         }
+        if (e instanceof UnsupportedMediaTypeException) {
+            return ApiResponse.of(415, Responses.error(e.getMessage(), List.of(), requestId));
+        }
         if (e instanceof RequestTooLargeException) {
             return ApiResponse.of(413, Responses.error(e.getMessage(), List.of(), requestId));
         }

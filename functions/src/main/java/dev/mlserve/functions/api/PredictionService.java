@@ -67,7 +67,11 @@ public final class PredictionService {
     ApiResponse predict(String model, ApiRequest request, RequestFacts facts) {
         facts.model(BundleFiles.requireSegment("model", model)).bytes(request.bodyBytes());
         routing.admit(request.bodyBytes());
-        PredictBody body = withQuery(PredictBody.parse(request.body(), request.header("Content-Type")), request);
+        String contentType = request.header("Content-Type");
+        if (!PredictBody.isAcceptedContentType(contentType)) {
+            throw new UnsupportedMediaTypeException(PredictBody.unsupportedContentType(contentType));
+        }
+        PredictBody body = withQuery(PredictBody.parse(request.body(), contentType), request);
         facts.records(body.records().size()).format(body.format());
         RouteDecision decision = routing.decide(body.records().size(), request.bodyBytes());
         facts.route(decision.route().wireName());

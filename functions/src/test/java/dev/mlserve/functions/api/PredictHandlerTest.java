@@ -259,6 +259,18 @@ class PredictHandlerTest {
         assertThat(emf.get("RecordsRejected").asInt()).isEqualTo(116_000);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""})
+    void predict_whenContentTypeIsNeitherJsonNorCsv_answers415(String contentType) {
+        APIGatewayProxyRequestEvent event = ApiEvents.predictEvent("churn", "{\"records\": [{\"plan\": \"basic\"}]}")
+                .withHeaders(contentType.isEmpty() ? Map.of() : Map.of("Content-Type", contentType));
+
+        APIGatewayProxyResponseEvent response = handler().handleRequest(event, ApiFixtures.context());
+
+        assertThat(response.getStatusCode()).isEqualTo(415);
+        assertThat(body(response).get("error").asText()).endsWith("send application/json or text/csv");
+    }
+
     @Test
     void predict_unknownModel_answers404() {
         APIGatewayProxyResponseEvent response = call(handler(), "predict-unknown-model.json");

@@ -96,12 +96,34 @@ public record PredictBody(List<Object> records, String version, List<String> out
 
     /** True for {@code text/csv}, with or without parameters such as {@code ; charset=utf-8}. */
     public static boolean isCsv(String contentType) {
+        return "text/csv".equals(mediaType(contentType));
+    }
+
+    /**
+     * True for the content types the API reads: {@code application/json} and {@code text/csv}, in
+     * any letter case and with any parameters. Anything else, or no Content-Type at all, is
+     * refused (415) before the body is read, as MLflow's scoring server does: a web page can post
+     * {@code text/plain} or form data to a local server without the browser asking first, but not
+     * these.
+     */
+    public static boolean isAcceptedContentType(String contentType) {
+        String media = mediaType(contentType);
+        return "application/json".equals(media) || "text/csv".equals(media);
+    }
+
+    /** The 415 message for a content type {@link #isAcceptedContentType} refuses. */
+    public static String unsupportedContentType(String contentType) {
+        return (contentType == null ? "request has no Content-Type"
+                : "Content-Type '" + Violation.shown(contentType) + "' is not supported")
+                + "; send application/json or text/csv";
+    }
+
+    private static String mediaType(String contentType) {
         if (contentType == null) {
-            return false;
+            return null;
         }
         int semicolon = contentType.indexOf(';');
-        String media = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip();
-        return media.toLowerCase(Locale.ROOT).equals("text/csv");
+        return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip().toLowerCase(Locale.ROOT);
     }
 
     static PredictBody fromJson(JsonNode root) {

@@ -185,6 +185,20 @@ class PredictBodyTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"application/json", "Application/JSON; charset=utf-8", "text/csv", "TEXT/CSV;header=present"})
+    void isAcceptedContentType_jsonOrCsvInAnyCaseWithParameters_isTrue(String contentType) {
+        assertThat(PredictBody.isAcceptedContentType(contentType)).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"text/plain", "text/plain; charset=utf-8", "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x", "application/jsonx", ""})
+    void isAcceptedContentType_whatABrowserMayPostWithoutAsking_isFalse(String contentType) {
+        assertThat(PredictBody.isAcceptedContentType(contentType)).isFalse();
+        assertThat(PredictBody.isAcceptedContentType(null)).isFalse();
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"text/csv", "Text/CSV; charset=utf-8", " text/csv ;header=present"})
     void parse_csvContentTypeInAnyCase_readsHeaderAndTextCells(String contentType) {
         PredictBody body = PredictBody.parse("plan,tenure,visits,autopay\r\nbasic,12.5,3,TRUE\r\npro,,0,false\r\n",
