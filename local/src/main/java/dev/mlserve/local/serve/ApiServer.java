@@ -3,10 +3,10 @@ package dev.mlserve.local.serve;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.mlserve.local.lambda.LocalContext;
 import dev.mlserve.scoring.api.PredictBody;
 import dev.mlserve.scoring.api.Responses;
@@ -139,8 +139,9 @@ public final class ApiServer implements AutoCloseable {
             Optional<RouteTable.Match> match = routes.match(method, rawPath);
             byte[] body;
             if (!isLocalHost(host)) {
-                status = message(exchange, 421, "Host '" + Violation.shown(String.valueOf(host))
-                        + "' is not this server; use localhost, 127.0.0.1 or [::1] with port " + port());
+                status = message(exchange, 421, (host == null ? "the request has no Host"
+                        : "Host '" + Violation.shown(host) + "' is not this server")
+                        + "; use localhost, 127.0.0.1 or [::1] with port " + port());
             } else if (match.isEmpty()) {
                 status = write(exchange, 403, Map.of("Content-Type", List.of("application/json"),
                         "x-amzn-ErrorType", List.of("MissingAuthenticationTokenException")), bytes(MISSING_TOKEN));
@@ -226,7 +227,7 @@ public final class ApiServer implements AutoCloseable {
                     return null;
                 }
             } catch (NumberFormatException e) {
-                // The JDK server refuses a malformed Content-Length before the handler runs; read as chunked.
+                // Not a number: the read below stays bounded whatever the body is.
             }
         }
         try (InputStream in = exchange.getRequestBody()) {

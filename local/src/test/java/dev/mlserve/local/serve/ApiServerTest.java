@@ -88,7 +88,8 @@ class ApiServerTest {
         String answer = raw("POST /models/churn/predict HTTP/1.1\r\n" + header
                 + "Content-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
 
-        assertThat(answer).startsWith("HTTP/1.1 421").contains("\"message\"").contains("is not this server");
+        assertThat(answer).startsWith("HTTP/1.1 421").contains("\"message\"")
+                .contains("use localhost, 127.0.0.1 or [::1] with port " + server.port());
         assertThat(CALLS.get()).isEqualTo(before);
     }
 
