@@ -201,7 +201,8 @@ public record PredictBody(List<Object> records, String version, List<String> out
      * API request) and answers them as maps of field name to a value typed for Spark, in schema
      * order: what is scored inline and what is staged for a batch job.
      *
-     * @throws BadInputException when there are no records, or listing every bad record and field
+     * @throws BadInputException when there are no records, or naming the bad records and fields (the
+     *     first {@link BadInputException#MAX_DETAILS} problems, the rest counted)
      */
     public List<Map<String, Object>> validated(List<FieldSpec> schema) {
         if (records.isEmpty()) {
