@@ -129,10 +129,10 @@ class FileScorerTest {
         for (String line : Files.readAllLines(dir.resolve("out/rejected.jsonl"))) {
             rejected.add(Json.MAPPER.readTree(line));
         }
-        assertThat(rejected).extracting(r -> r.at("/errors/0/reason").asText()).containsExactlyInAnyOrder(
-                "malformed JSON: unexpected content after the end of the JSON value",
-                "malformed JSON: Unrecognized token 'trailing': was expecting (JSON String, Number (or 'NaN'/'INF'/"
-                        + "'+INF'), Array, Object or token 'null', 'true' or 'false')");
+        assertThat(rejected).extracting(r -> r.at("/errors/0/reason").asText())
+                .anySatisfy(reason -> assertThat(reason)
+                        .isEqualTo("malformed JSON: unexpected content after the end of the JSON value"))
+                .anySatisfy(reason -> assertThat(reason).startsWith("malformed JSON: Unrecognized token 'trailing'"));
         assertThat(readScored(dir.resolve("out/scored"), FileFormat.JSONL).keySet()).containsExactly(0);
     }
 
