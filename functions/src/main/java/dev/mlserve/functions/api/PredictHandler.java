@@ -127,13 +127,16 @@ public final class PredictHandler implements RequestHandler<APIGatewayProxyReque
         String requestId = ApiEvents.requestId(event, context);
         RequestFacts facts = new RequestFacts(requestId, event.getHttpMethod(), event.getPath());
         ApiResponse response;
+        long rejected = 0;
         try {
             response = service.handle(ApiEvents.toRequest(event, requestId), facts);
         } catch (Exception e) { // a checked SparkException can escape Scala code that javac does not see
             response = failure(e, requestId);
+            // Counted by the exception: the answer's details stop at a cap.
+            rejected = e instanceof BadInputException b ? b.invalidRecords() : 0;
         }
         telemetry.record(facts, response.status(), (System.nanoTime() - started) / 1_000_000, errorOf(response),
-                rejected(response));
+                (int) Math.min(rejected, Integer.MAX_VALUE));
         return ApiEvents.toEvent(response);
     }
 
@@ -164,6 +167,9 @@ public final class PredictHandler implements RequestHandler<APIGatewayProxyReque
         }
         if (e instanceof MethodNotAllowedException m) {
             return new ApiResponse(405, Responses.error(e.getMessage(), List.of(), requestId), Map.of("Allow", m.allowed()));
+        }
+        if (e instanceof UnsupportedMediaTypeException) {
+            return ApiResponse.of(415, Responses.error(e.getMessage(), List.of(), requestId));
         }
         if (e instanceof RequestTooLargeException) {
             return ApiResponse.of(413, Responses.error(e.getMessage(), List.of(), requestId));
@@ -208,16 +214,6 @@ public final class PredictHandler implements RequestHandler<APIGatewayProxyReque
     private static String errorOf(ApiResponse response) {
         return response.status() >= 400 && response.body() instanceof Map<?, ?> body
                 ? String.valueOf(body.get("error")) : null;
-    }
-
-    /** Records named by a 400's details: the records that failed validation. */
-    private static int rejected(ApiResponse response) {
-        if (response.status() != 400 || !(response.body() instanceof Map<?, ?> body)
-                || !(body.get("details") instanceof List<?> details)) {
-            return 0;
-        }
-        return (int) details.stream().filter(d -> d instanceof Map<?, ?> m && m.get("record") != null)
-                .map(d -> ((Map<?, ?>) d).get("record")).distinct().count();
     }
 
     /**

@@ -67,7 +67,11 @@ public final class PredictionService {
     ApiResponse predict(String model, ApiRequest request, RequestFacts facts) {
         facts.model(BundleFiles.requireSegment("model", model)).bytes(request.bodyBytes());
         routing.admit(request.bodyBytes());
-        PredictBody body = withQuery(PredictBody.parse(request.body(), request.header("Content-Type")), request);
+        String contentType = request.header("Content-Type");
+        if (!PredictBody.isAcceptedContentType(contentType)) {
+            throw new UnsupportedMediaTypeException(PredictBody.unsupportedContentType(contentType));
+        }
+        PredictBody body = withQuery(PredictBody.parse(request.body(), contentType), request);
         facts.records(body.records().size()).format(body.format());
         RouteDecision decision = routing.decide(body.records().size(), request.bodyBytes());
         facts.route(decision.route().wireName());
@@ -154,7 +158,7 @@ public final class PredictionService {
         List<String> missing = requested.stream().filter(o -> !metadata.outputs().contains(o)).toList();
         if (!missing.isEmpty()) {
             throw new BadInputException("output column not available on the batch route", missing.stream()
-                    .map(o -> new Violation(-1, "outputs", "'" + o + "' is only answered inline; batch results carry"
+                    .map(o -> new Violation(-1, "outputs", "'" + Violation.shown(o) + "' is only answered inline; batch results carry"
                             + " the bundle's outputs (" + String.join(", ", metadata.outputs()) + ")"))
                     .toList());
         }

@@ -342,7 +342,7 @@ public final class UploadService {
                 : null;
         return new Manifest(m.status(), store.uri(key), m.inputEtag(), m.inputVersionId(), m.format(), m.model(), m.version(), m.rowsIn(),
                 m.rowsScored(), m.rowsRejected(), m.route(), m.routeReason(), m.jobId(), output, m.outputs(),
-                m.startedAt(), m.finishedAt(), m.durationMs(), m.error(), m.details());
+                m.startedAt(), m.finishedAt(), m.durationMs(), m.error(), m.details(), m.detailsOmitted());
     }
 
     /** A local file name Spark reads literally (no glob characters), keeping the extension. */

@@ -216,6 +216,61 @@ class PredictHandlerTest {
         assertThat(body(response).get("details").get(0).get("reason").asText()).contains("line 1");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"records", "nested"})
+    void predict_whenBodyIsNestedThousandsDeep_answers400NamingTheLimit(String shape) {
+        int depth = 5_000;
+        String body = shape.equals("records") ? "{\"records\": " + "[".repeat(depth) + "]".repeat(depth) + "}"
+                : "{\"a\": ".repeat(depth) + "1" + "}".repeat(depth);
+
+        APIGatewayProxyResponseEvent response = handler().handleRequest(ApiEvents.predictEvent("churn", body),
+                ApiFixtures.context());
+
+        assertThat(response.getStatusCode()).isEqualTo(400);
+        assertThat(body(response).get("details").get(0).get("reason").asText())
+                .isEqualTo("JSON nested deeper than " + Json.MAX_NESTING_DEPTH + " levels");
+    }
+
+    @Test
+    void predict_whenASecondDocumentFollowsTheBody_answers400() {
+        APIGatewayProxyResponseEvent response = handler().handleRequest(ApiEvents.predictEvent("churn",
+                "{\"records\": []}{\"x\": 1}"), ApiFixtures.context());
+
+        assertThat(response.getStatusCode()).isEqualTo(400);
+        assertThat(body(response).get("error").asText()).isEqualTo("request body is not valid JSON");
+    }
+
+    @Test
+    void predict_whenEachOf116kRecordsIsBad_answersA400UnderSixtyFourKiBThatCountsTheOmittedDetails()
+            throws Exception {
+        String body = "{\"records\": [" + String.join(",", java.util.Collections.nCopies(116_000, "{\"zz\":0}")) + "]}";
+        PredictHandler handler = handler(new RoutingPolicy(1000, MIB, 200_000, 6 * MIB));
+
+        APIGatewayProxyResponseEvent response = handler.handleRequest(ApiEvents.predictEvent("churn", body),
+                ApiFixtures.context());
+
+        assertThat(response.getStatusCode()).isEqualTo(400);
+        assertThat(response.getBody().getBytes(StandardCharsets.UTF_8).length).isLessThan(64 * 1024);
+        JsonNode answer = body(response);
+        assertThat(answer.get("error").asText()).isEqualTo("116000 of 116000 records are invalid");
+        assertThat(answer.get("details")).hasSize(100);
+        assertThat(answer.get("detailsOmitted").asLong()).isPositive();
+        JsonNode emf = Json.MAPPER.readTree(stdout.toString(StandardCharsets.UTF_8).strip());
+        assertThat(emf.get("RecordsRejected").asInt()).isEqualTo(116_000);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""})
+    void predict_whenContentTypeIsNeitherJsonNorCsv_answers415(String contentType) {
+        APIGatewayProxyRequestEvent event = ApiEvents.predictEvent("churn", "{\"records\": [{\"plan\": \"basic\"}]}")
+                .withHeaders(contentType.isEmpty() ? Map.of() : Map.of("Content-Type", contentType));
+
+        APIGatewayProxyResponseEvent response = handler().handleRequest(event, ApiFixtures.context());
+
+        assertThat(response.getStatusCode()).isEqualTo(415);
+        assertThat(body(response).get("error").asText()).endsWith("send application/json or text/csv");
+    }
+
     @Test
     void predict_unknownModel_answers404() {
         APIGatewayProxyResponseEvent response = call(handler(), "predict-unknown-model.json");

@@ -89,7 +89,7 @@ final class MlflowBodies {
                 return null;
             }
             if (!seen.add(c.asText())) {
-                problems.add(new Violation(-1, "dataframe_split.columns", "column '" + c.asText() + "' appears twice"));
+                problems.add(new Violation(-1, "dataframe_split.columns", "column '" + Violation.shown(c.asText()) + "' appears twice"));
                 return null;
             }
             names.add(c.asText());
@@ -115,7 +115,7 @@ final class MlflowBodies {
                 first = column.getKey();
             } else if (size != length) {
                 problems.add(new Violation(-1, column.getKey(), "columnar inputs: column has " + size
-                        + " values, column '" + first + "' has " + length));
+                        + " values, column '" + Violation.shown(first) + "' has " + length));
                 return records;
             }
         }

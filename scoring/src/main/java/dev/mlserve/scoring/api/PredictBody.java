@@ -1,6 +1,8 @@
 package dev.mlserve.scoring.api;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.mlserve.scoring.bundle.FieldSpec;
@@ -73,7 +75,8 @@ public record PredictBody(List<Object> records, String version, List<String> out
     /**
      * Parses a request body as JSON.
      *
-     * @throws BadInputException for an empty body or malformed JSON, naming line and column
+     * @throws BadInputException for an empty body, malformed JSON (naming line and column), content
+     *     after the JSON value, or nesting deeper than {@link Json#MAX_NESTING_DEPTH}
      */
     static JsonNode readJson(String body) {
         if (body == null || body.isBlank()) {
@@ -83,20 +86,44 @@ public record PredictBody(List<Object> records, String version, List<String> out
         try {
             return Json.MAPPER.readTree(body);
         } catch (JsonProcessingException e) {
-            throw new BadInputException("request body is not valid JSON", List.of(new Violation(-1, null,
-                    e.getOriginalMessage().lines().findFirst().orElse("malformed JSON") + " at line "
-                            + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr())));
+            // A parser limit (nesting depth, number length) is not a syntax error and has no location.
+            JsonLocation at = e.getLocation();
+            throw new BadInputException(e instanceof StreamConstraintsException ? "request body is over a JSON limit"
+                    : "request body is not valid JSON", List.of(new Violation(-1, null, Json.problem(e)
+                    + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()))));
         }
     }
 
     /** True for {@code text/csv}, with or without parameters such as {@code ; charset=utf-8}. */
     public static boolean isCsv(String contentType) {
+        return "text/csv".equals(mediaType(contentType));
+    }
+
+    /**
+     * True for the content types the API reads: {@code application/json} and {@code text/csv}, in
+     * any letter case and with any parameters. Anything else, or no Content-Type at all, is
+     * refused (415) before the body is read, as MLflow's scoring server does: a web page can post
+     * {@code text/plain} or form data to a local server without the browser asking first, but not
+     * these.
+     */
+    public static boolean isAcceptedContentType(String contentType) {
+        String media = mediaType(contentType);
+        return "application/json".equals(media) || "text/csv".equals(media);
+    }
+
+    /** The 415 message for a content type {@link #isAcceptedContentType} refuses. */
+    public static String unsupportedContentType(String contentType) {
+        return (contentType == null ? "request has no Content-Type"
+                : "Content-Type '" + Violation.shown(contentType) + "' is not supported")
+                + "; send application/json or text/csv";
+    }
+
+    private static String mediaType(String contentType) {
         if (contentType == null) {
-            return false;
+            return null;
         }
         int semicolon = contentType.indexOf(';');
-        String media = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip();
-        return media.toLowerCase(Locale.ROOT).equals("text/csv");
+        return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip().toLowerCase(Locale.ROOT);
     }
 
     static PredictBody fromJson(JsonNode root) {
@@ -174,7 +201,8 @@ public record PredictBody(List<Object> records, String version, List<String> out
      * API request) and answers them as maps of field name to a value typed for Spark, in schema
      * order: what is scored inline and what is staged for a batch job.
      *
-     * @throws BadInputException when there are no records, or listing every bad record and field
+     * @throws BadInputException when there are no records, or naming the bad records and fields (the
+     *     first {@link BadInputException#MAX_DETAILS} problems, the rest counted)
      */
     public List<Map<String, Object>> validated(List<FieldSpec> schema) {
         if (records.isEmpty()) {

@@ -25,8 +25,20 @@ public final class Responses {
 
     /** {@code {"error", "details": [{"record", "field", "reason"}], "requestId"}}; never a stack trace. */
     public static Map<String, Object> error(String message, List<Violation> violations, String requestId) {
-        List<Map<String, Object>> details = new ArrayList<>();
-        for (Violation v : violations) {
+        return error(message, violations, 0, requestId);
+    }
+
+    /**
+     * {@code {"error", "details": [...], "detailsOmitted"?, "requestId"}}: at most
+     * {@link BadInputException#MAX_DETAILS} details; {@code detailsOmitted}, present only when
+     * some were left out, counts the rest (those of {@code omitted} and any beyond the cap here).
+     */
+    public static Map<String, Object> error(String message, List<Violation> violations, long omitted,
+                                            String requestId) {
+        int kept = Math.min(violations.size(), BadInputException.MAX_DETAILS);
+        long left = omitted + violations.size() - kept;
+        List<Map<String, Object>> details = new ArrayList<>(kept);
+        for (Violation v : violations.subList(0, kept)) {
             Map<String, Object> d = new LinkedHashMap<>();
             if (v.record() >= 0) {
                 d.put("record", v.record());
@@ -40,6 +52,9 @@ public final class Responses {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", message);
         body.put("details", details);
+        if (left > 0) {
+            body.put("detailsOmitted", left);
+        }
         body.put("requestId", requestId);
         return body;
     }
@@ -58,7 +73,7 @@ public final class Responses {
     /** The error body of any failure; real faults say only that they happened. */
     public static Map<String, Object> error(Throwable e, String requestId) {
         if (e instanceof BadInputException b) {
-            return error(b.getMessage(), b.violations(), requestId);
+            return error(b.getMessage(), b.violations(), b.omitted(), requestId);
         }
         if (e instanceof ModelNotFoundException) {
             return error(e.getMessage(), List.of(), requestId);

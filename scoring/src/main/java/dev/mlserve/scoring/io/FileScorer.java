@@ -107,7 +107,7 @@ public final class FileScorer {
             validated = read(input, format, scoring);
         } catch (BadInputException e) {
             Manifest failed = manifest(Manifest.FAILED, input, format, run, writer, 0, 0, started, e.getMessage(),
-                    e.violations());
+                    e.violations(), e.omitted());
             writer.writeManifest(failed);
             LOG.warn("file refused: input={} reason={}", input, e.getMessage());
             return failed;
@@ -185,7 +185,7 @@ public final class FileScorer {
                 String error = "the model cannot score a row of the file (Spark's transform stops at the first): "
                         + reason.get();
                 Manifest failed = manifest(Manifest.FAILED, input, format, run, writer, rowsIn, rowsIn, started, error,
-                        List.of());
+                        List.of(), 0);
                 writer.writeManifest(failed);
                 LOG.warn("file refused: input={} reason={}", input, error);
                 return failed;
@@ -202,7 +202,7 @@ public final class FileScorer {
     private Manifest finish(String input, FileFormat format, RunInfo run, OutputWriter writer, Instant started,
                             long rowsIn, long rejected, long bytes, int partitions, OutputLayout layout, String path) {
         Manifest manifest = manifest(Manifest.SUCCEEDED, input, format, run, writer, rowsIn, rejected, started,
-                null, null);
+                null, null, 0);
         writer.writeManifest(manifest);
         LOG.info("file scored: input={} model={} version={} rowsIn={} scored={} rejected={} route={} path={} bytes={}"
                 + " partitions={} files={} layout={} ms={}", input, manifest.model(), manifest.version(), rowsIn,
@@ -311,13 +311,15 @@ public final class FileScorer {
     }
 
     private Manifest manifest(String status, String input, FileFormat format, RunInfo run, OutputWriter writer,
-                              long rowsIn, long rejected, Instant started, String error, List<Violation> details) {
+                              long rowsIn, long rejected, Instant started, String error, List<Violation> details,
+                              long omitted) {
         Instant finished = Instant.now();
         return new Manifest(status, run.source() != null ? run.source() : input, run.inputEtag(),
                 run.inputVersionId(), format.extension(), scorer.metadata().name(),
                 scorer.metadata().version(), rowsIn, rowsIn - rejected, rejected, run.route(), run.routeReason(),
                 run.jobId(), status.equals(Manifest.SUCCEEDED) ? writer.outputLocations() : null,
                 status.equals(Manifest.SUCCEEDED) ? scorer.defaultOutputs() : null, started.toString(),
-                finished.toString(), finished.toEpochMilli() - started.toEpochMilli(), error, details);
+                finished.toString(), finished.toEpochMilli() - started.toEpochMilli(), error, details,
+                omitted > 0 ? omitted : null);
     }
 }

@@ -353,8 +353,8 @@ public final class InputReader {
                     try {
                         record = Json.MAPPER.readValue(line, Object.class);
                     } catch (JsonProcessingException e) {
-                        violations.add(new Violation(0, null, "malformed JSON: "
-                                + e.getOriginalMessage().lines().findFirst().orElse("")));
+                        // A second value on the line is refused too: scoring only the first would drop a record.
+                        violations.add(new Violation(0, null, "malformed JSON: " + Json.problem(e)));
                         values[fieldCount] = errorsJson(violations);
                         values[fieldCount + 1] = toJson(line);
                         return RowFactory.create(values);

@@ -4,6 +4,7 @@ import dev.mlserve.scoring.bundle.FieldSpec;
 import dev.mlserve.scoring.bundle.FieldType;
 import dev.mlserve.scoring.error.BadInputException;
 import dev.mlserve.scoring.error.Violation;
+import dev.mlserve.scoring.error.ViolationList;
 import java.io.Serializable;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -16,7 +17,8 @@ import java.util.Objects;
 
 /**
  * Checks input records against a bundle's input schema and converts them to values typed for
- * Spark, reporting every problem of every record (rules and messages: docs/validation.md).
+ * Spark, reporting every problem of every record (rules and messages: docs/validation.md; a
+ * request's answer lists the first {@link BadInputException#MAX_DETAILS} of them).
  *
  * <p>Serializable so it can travel inside Spark closures; all per-schema work is done once in the
  * constructor, and valid values are converted without exceptions or regular expressions.
@@ -86,7 +88,8 @@ public final class RecordValidator implements Serializable {
             violations.add(new Violation(index, null, notAnObject(null)));
             return null;
         }
-        int before = violations.size();
+        // Counted here, not by the list's size: a capped list (ViolationList) stops growing.
+        int problems = 0;
         Object[] values = new Object[fields.length];
         int present = 0;
         for (int i = 0; i < fields.length; i++) {
@@ -100,6 +103,7 @@ public final class RecordValidator implements Serializable {
                 if (!field.nullable()) {
                     violations.add(new Violation(index, field.name(),
                             explicitNull ? NULL_NOT_ALLOWED : REQUIRED_MISSING));
+                    problems++;
                 }
                 continue;
             }
@@ -107,8 +111,10 @@ public final class RecordValidator implements Serializable {
             Object value = convertValue(field.type(), raw);
             if (value instanceof Bad bad) {
                 violations.add(new Violation(index, field.name(), bad.reason()));
+                problems++;
             } else if (value == null && !field.nullable()) {
                 violations.add(new Violation(index, field.name(), NULL_NOT_ALLOWED));
+                problems++;
             } else {
                 values[i] = value;
             }
@@ -117,10 +123,11 @@ public final class RecordValidator implements Serializable {
             for (Object key : record.keySet()) {
                 if (key == null || !indexByName.containsKey(key)) {
                     violations.add(new Violation(index, String.valueOf(key), unknownFieldReason));
+                    problems++;
                 }
             }
         }
-        return violations.size() > before ? null : values;
+        return problems > 0 ? null : values;
     }
 
     /**
@@ -139,10 +146,11 @@ public final class RecordValidator implements Serializable {
     /**
      * Converts all records, in order.
      *
-     * @throws BadInputException "N of M records are invalid", listing every problem of every record
+     * @throws BadInputException "N of M records are invalid", listing the first
+     *     {@link BadInputException#MAX_DETAILS} problems and counting the rest
      */
     public List<Object[]> convertAll(List<?> records) {
-        List<Violation> violations = new ArrayList<>();
+        ViolationList violations = new ViolationList(BadInputException.MAX_DETAILS);
         List<Object[]> rows = new ArrayList<>(records.size());
         int index = 0;
         int invalid = 0;
@@ -155,7 +163,8 @@ public final class RecordValidator implements Serializable {
             }
         }
         if (invalid > 0) {
-            throw new BadInputException(invalid + " of " + index + " records are invalid", violations);
+            throw new BadInputException(invalid + " of " + index + " records are invalid", violations,
+                    violations.omitted(), invalid);
         }
         return rows;
     }
@@ -425,14 +434,7 @@ public final class RecordValidator implements Serializable {
 
     /** At most MAX_SHOWN_CHARS characters, ending in "..." when cut; never splits a surrogate pair. */
     static String truncate(String text) {
-        if (text.length() <= MAX_SHOWN_CHARS) {
-            return text;
-        }
-        int end = MAX_SHOWN_CHARS - 3;
-        if (Character.isHighSurrogate(text.charAt(end - 1))) {
-            end--;
-        }
-        return text.substring(0, end) + "...";
+        return Violation.shorten(text, MAX_SHOWN_CHARS);
     }
 
     private static String unknownFieldReason(FieldSpec[] fields) {

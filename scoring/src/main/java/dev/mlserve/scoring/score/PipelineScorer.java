@@ -202,7 +202,7 @@ public final class PipelineScorer implements Scorer {
         Set<String> unique = new LinkedHashSet<>();
         for (String name : requested) {
             if (!available.contains(name)) {
-                problems.add(new Violation(-1, "outputs", "unknown output column '" + name
+                problems.add(new Violation(-1, "outputs", "unknown output column '" + Violation.shown(name)
                         + "' (available: " + String.join(", ", available) + ")"));
             } else {
                 unique.add(name);

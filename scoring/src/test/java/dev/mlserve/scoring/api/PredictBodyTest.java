@@ -7,6 +7,7 @@ import dev.mlserve.scoring.bundle.FieldSpec;
 import dev.mlserve.scoring.bundle.FieldType;
 import dev.mlserve.scoring.error.BadInputException;
 import dev.mlserve.scoring.error.Violation;
+import dev.mlserve.scoring.json.Json;
 import dev.mlserve.scoring.schema.RecordValidator;
 import java.util.HashMap;
 import java.util.List;
@@ -124,11 +125,77 @@ class PredictBodyTest {
     }
 
     @Test
+    void parse_whenBodyHasThousandsOfUnknownKeys_listsTheFirstHundredAndCountsTheRest() {
+        StringBuilder body = new StringBuilder("{\"records\": []");
+        for (int i = 0; i < 5_000; i++) {
+            body.append(", \"k").append(i).append("\": 0");
+        }
+
+        assertThatThrownBy(() -> PredictBody.parse(body.append('}').toString(), null))
+                .isInstanceOf(BadInputException.class)
+                .satisfies(e -> {
+                    assertThat(violations(e)).hasSize(BadInputException.MAX_DETAILS);
+                    assertThat(((BadInputException) e).omitted()).isEqualTo(4_900);
+                });
+    }
+
+    @Test
     void parse_whenJsonIsMalformed_answers400WithLineAndColumn() {
         assertThatThrownBy(() -> PredictBody.parse("{\"records\": [", null))
                 .isInstanceOf(BadInputException.class)
                 .hasMessage("request body is not valid JSON")
                 .satisfies(e -> assertThat(violations(e).get(0).reason()).contains("line 1"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {Json.MAX_NESTING_DEPTH + 1, 5_000})
+    void parse_whenNestedDeeperThanTheLimit_answers400NamingTheLimit(int depth) {
+        String arrays = "{\"records\": " + "[".repeat(depth) + "]".repeat(depth) + "}";
+        String objects = "{\"a\": ".repeat(depth) + "1" + "}".repeat(depth);
+        String inRecord = "{\"records\": [{\"plan\": " + "{\"a\": ".repeat(depth) + "1" + "}".repeat(depth) + "}]}";
+
+        for (String body : List.of(arrays, objects, inRecord)) {
+            assertThatThrownBy(() -> PredictBody.parse(body, "application/json"))
+                    .isInstanceOf(BadInputException.class)
+                    .hasMessage("request body is over a JSON limit")
+                    .satisfies(e -> assertThat(violations(e)).extracting(Violation::reason)
+                            .containsExactly("JSON nested deeper than " + Json.MAX_NESTING_DEPTH + " levels"));
+        }
+    }
+
+    @Test
+    void parse_whenNestedUpToTheLimit_leavesTheValueToTheValidator() {
+        int depth = Json.MAX_NESTING_DEPTH - 3; // the body object, records array and record take 3 levels
+        PredictBody body = PredictBody.parse("{\"records\": [{\"plan\": " + "[".repeat(depth) + "]".repeat(depth)
+                + "}]}", null);
+
+        assertThatThrownBy(() -> body.validated(SCHEMA))
+                .isInstanceOf(BadInputException.class)
+                .satisfies(e -> assertThat(violations(e)).containsExactly(
+                        new Violation(0, "plan", "expected string, got array")));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"records\": []} junk", "{\"records\": []}{\"x\": 1}", "{\"records\": []} []"})
+    void parse_whenContentFollowsTheJsonValue_answers400(String body) {
+        assertThatThrownBy(() -> PredictBody.parse(body, "application/json"))
+                .isInstanceOf(BadInputException.class)
+                .hasMessage("request body is not valid JSON")
+                .satisfies(e -> assertThat(violations(e).get(0).reason()).contains("line 1"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"application/json", "Application/JSON; charset=utf-8", "text/csv", "TEXT/CSV;header=present"})
+    void isAcceptedContentType_jsonOrCsvInAnyCaseWithParameters_isTrue(String contentType) {
+        assertThat(PredictBody.isAcceptedContentType(contentType)).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"text/plain", "text/plain; charset=utf-8", "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x", "application/jsonx", ""})
+    void isAcceptedContentType_whatABrowserMayPostWithoutAsking_isFalse(String contentType) {
+        assertThat(PredictBody.isAcceptedContentType(contentType)).isFalse();
+        assertThat(PredictBody.isAcceptedContentType(null)).isFalse();
     }
 
     @ParameterizedTest

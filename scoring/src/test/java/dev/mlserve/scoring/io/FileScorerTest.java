@@ -110,6 +110,32 @@ class FileScorerTest {
         assertThat(readScored(dir.resolve("out/scored"), format).keySet()).containsExactlyInAnyOrder(0, 3);
     }
 
+    @Test
+    void score_jsonLinesRowHoldingTwoObjects_rejectsTheRowInsteadOfScoringTheFirst() throws IOException {
+        PipelineScorer scorer = PipelineScorer.load(spark, ParityPipelines.bundle(Kind.ONE_HOT_LOGISTIC));
+        String row = "{\"id\":%d,\"plan\":\"basic\",\"region\":\"north\",\"tenure\":12,\"charges\":50.5,"
+                + "\"calls\":1,\"autopay\":true}";
+        Path input = dir.resolve("in.jsonl");
+        Files.writeString(input, row.formatted(0) + "\n" + row.formatted(1) + row.formatted(2) + "\n"
+                + row.formatted(3) + " trailing\n");
+
+        Manifest manifest = new FileScorer(spark, scorer).score(input.toString(), FileFormat.JSONL,
+                dir.resolve("out").toString(), RunInfo.inline("test"));
+
+        assertThat(manifest.rowsIn()).isEqualTo(3);
+        assertThat(manifest.rowsScored()).isEqualTo(1);
+        assertThat(manifest.rowsRejected()).isEqualTo(2);
+        List<JsonNode> rejected = new ArrayList<>();
+        for (String line : Files.readAllLines(dir.resolve("out/rejected.jsonl"))) {
+            rejected.add(Json.MAPPER.readTree(line));
+        }
+        assertThat(rejected).extracting(r -> r.at("/errors/0/reason").asText())
+                .anySatisfy(reason -> assertThat(reason)
+                        .isEqualTo("malformed JSON: unexpected content after the end of the JSON value"))
+                .anySatisfy(reason -> assertThat(reason).startsWith("malformed JSON: Unrecognized token 'trailing'"));
+        assertThat(readScored(dir.resolve("out/scored"), FileFormat.JSONL).keySet()).containsExactly(0);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"*.csv", "a[1].csv", "{a,b}.csv", "?.csv"})
     void score_fileNamedLikeAGlobBesideOthers_readsOnlyThatFileIntoAFolderNamedLikeIt(String name)

@@ -119,6 +119,56 @@ class RecordValidatorTest {
     }
 
     @Test
+    void convertAll_whenEveryRecordIsBad_listsTheFirstHundredViolationsAndCountsTheRest() {
+        RecordValidator validator = new RecordValidator(List.of(new FieldSpec("x", FieldType.INT, false)), Mode.JSON,
+                false);
+        List<Object> records = new ArrayList<>();
+        for (int i = 0; i < 116_000; i++) {
+            records.add(Map.of("zz", 0)); // two problems each: x is missing, zz is unknown
+        }
+
+        BadInputException e = catchThrowableOfType(() -> validator.convertAll(records), BadInputException.class);
+
+        assertThat(e.getMessage()).isEqualTo("116000 of 116000 records are invalid");
+        assertThat(e.violations()).hasSize(BadInputException.MAX_DETAILS);
+        assertThat(e.violations().get(0)).isEqualTo(new Violation(0, "x", RecordValidator.REQUIRED_MISSING));
+        assertThat(e.violations().get(99).record()).isEqualTo(49);
+        assertThat(e.omitted()).isEqualTo(2 * 116_000 - 100);
+        assertThat(e.invalidRecords()).isEqualTo(116_000);
+    }
+
+    @Test
+    void convertAll_whenBadRecordsComeAfterTheCap_stillRefusesThem() {
+        RecordValidator validator = new RecordValidator(List.of(new FieldSpec("x", FieldType.INT, false)), Mode.JSON,
+                false);
+        List<Object> records = new ArrayList<>();
+        for (int i = 0; i < BadInputException.MAX_DETAILS + 1; i++) {
+            records.add(Map.of("x", "not a number"));
+        }
+        records.add(Map.of("y", 1));
+
+        BadInputException e = catchThrowableOfType(() -> validator.convertAll(records), BadInputException.class);
+
+        assertThat(e.getMessage()).isEqualTo("102 of 102 records are invalid");
+        assertThat(e.omitted()).isEqualTo(3);
+    }
+
+    @Test
+    void convert_whenUnknownFieldNameIsHuge_reportsItCutTo200Characters() {
+        RecordValidator validator = new RecordValidator(ALL_TYPES, Mode.JSON, false);
+        Map<String, Object> record = validRecord();
+        record.put("k".repeat(100_000), 1);
+        List<Violation> violations = new ArrayList<>();
+
+        validator.convert(0, record, violations);
+
+        assertThat(violations).singleElement().satisfies(v -> {
+            assertThat(v.field()).hasSize(Violation.MAX_SHOWN_CHARS).endsWith("k...");
+            assertThat(v.reason()).startsWith("unknown field");
+        });
+    }
+
+    @Test
     void convert_whenFieldIsUnknownAndRefused_reportsItWithExpectedNames() {
         RecordValidator validator = new RecordValidator(ALL_TYPES, Mode.JSON, false);
         Map<String, Object> record = validRecord();
