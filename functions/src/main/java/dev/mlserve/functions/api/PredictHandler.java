@@ -168,6 +168,9 @@ public final class PredictHandler implements RequestHandler<APIGatewayProxyReque
         if (e instanceof MethodNotAllowedException m) {
             return new ApiResponse(405, Responses.error(e.getMessage(), List.of(), requestId), Map.of("Allow", m.allowed()));
         }
+        if (e instanceof IdempotencyConflictException) {
+            return ApiResponse.of(422, Responses.error(e.getMessage(), List.of(), requestId));
+        }
         if (e instanceof UnsupportedMediaTypeException) {
             return ApiResponse.of(415, Responses.error(e.getMessage(), List.of(), requestId));
         }

@@ -97,7 +97,8 @@ public final class PredictionService {
                               BundleMetadata metadata, RouteDecision decision, ApiRequest request,
                               RequestFacts facts) {
         requireBatchOutputs(outputs, metadata);
-        JobStatus status = batch.submit(model, version, records, decision);
+        JobStatus status = batch.submit(model, version, records, decision,
+                request.header(BatchSubmitter.IDEMPOTENCY_HEADER));
         facts.jobId(status.jobId()).batched(records.size());
         String statusUrl = statusUrl(request, status.jobId());
         Map<String, Object> body = new LinkedHashMap<>();

@@ -182,4 +182,87 @@ class PredictHandlerBatchTest {
             }
         }
     }
+
+    /** A handler whose jobs are the real StoreJobs over the in-memory bucket, with a launcher that counts starts. */
+    private PredictHandler keyedHandler(dev.mlserve.functions.ports.BatchLauncher launcher) {
+        ScorerCache models = new ScorerCache(new LocalBundleStore(ApiFixtures.bundleRoot()), bundle -> {
+            throw new AssertionError("the batch route must not load a pipeline");
+        }, new MutableClock(Instant.parse("2026-11-25T12:00:00Z")), Duration.ofSeconds(60), 4);
+        Jobs real = new dev.mlserve.functions.jobs.StoreJobs(store, launcher, "local");
+        java.util.concurrent.atomic.AtomicInteger ids = new java.util.concurrent.atomic.AtomicInteger();
+        PredictionService service = new PredictionService(models, new RoutingPolicy(2, MIB, 1000, 6 * MIB),
+                new BatchSubmitter(store, real, "models/", () -> "job-" + ids.incrementAndGet()), real, null);
+        return new PredictHandler(service, new RequestTelemetry(mock(Logger.class),
+                new EmfMetrics(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                        java.time.Clock.systemUTC(), "mlserve")));
+    }
+
+    private static dev.mlserve.functions.ports.BatchLauncher countingLauncher() {
+        dev.mlserve.functions.ports.BatchLauncher launcher = mock(dev.mlserve.functions.ports.BatchLauncher.class);
+        when(launcher.start(any())).thenAnswer(call -> "run-" + ((BatchJob) call.getArgument(0)).jobId());
+        when(launcher.state(anyString())).thenReturn(new dev.mlserve.functions.ports.BatchLauncher.JobState("RUNNING",
+                null));
+        return launcher;
+    }
+
+    private com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent keyed(String key, String body) {
+        com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent event =
+                EventLoader.loadApiGatewayRestEvent("events/predict-records.json");
+        Map<String, String> headers = new java.util.HashMap<>(event.getHeaders());
+        if (key != null) {
+            headers.put(BatchSubmitter.IDEMPOTENCY_HEADER, key);
+        }
+        event.setHeaders(headers);
+        if (body != null) {
+            event.setBody(body);
+        }
+        return event;
+    }
+
+    @Test
+    void predict_retriedWithTheSameIdempotencyKey_answersTheSameJobAndStartsOnlyOne() throws Exception {
+        dev.mlserve.functions.ports.BatchLauncher launcher = countingLauncher();
+        PredictHandler handler = keyedHandler(launcher);
+
+        APIGatewayProxyResponseEvent first = handler.handleRequest(keyed("order-42", null), ApiFixtures.context());
+        APIGatewayProxyResponseEvent retry = handler.handleRequest(keyed("order-42", null), ApiFixtures.context());
+        APIGatewayProxyResponseEvent unkeyed1 = handler.handleRequest(keyed(null, null), ApiFixtures.context());
+        APIGatewayProxyResponseEvent unkeyed2 = handler.handleRequest(keyed(null, null), ApiFixtures.context());
+
+        assertThat(first.getStatusCode()).as(first.getBody()).isEqualTo(202);
+        assertThat(retry.getStatusCode()).as(retry.getBody()).isEqualTo(202);
+        String jobId = body(first).path("jobId").asText();
+        assertThat(jobId).startsWith("api-");
+        assertThat(body(retry).path("jobId").asText()).isEqualTo(jobId);
+        assertThat(body(unkeyed1).path("jobId").asText()).isNotEqualTo(body(unkeyed2).path("jobId").asText());
+        verify(launcher, org.mockito.Mockito.times(3)).start(any());
+    }
+
+    @Test
+    void predict_sameIdempotencyKeyWithOtherRecords_answers422AndKeepsTheStagedRecords() throws Exception {
+        PredictHandler handler = keyedHandler(countingLauncher());
+        APIGatewayProxyResponseEvent first = handler.handleRequest(keyed("order-7", null), ApiFixtures.context());
+        String staged = new String(store.open("staging/" + body(first).path("jobId").asText() + "/records.jsonl")
+                .readAllBytes(), StandardCharsets.UTF_8);
+        JsonNode original = Json.MAPPER.readTree(
+                EventLoader.loadApiGatewayRestEvent("events/predict-records.json").getBody());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) original.path("records").get(0)).put("calls", 9);
+
+        APIGatewayProxyResponseEvent other = handler.handleRequest(keyed("order-7", original.toString()),
+                ApiFixtures.context());
+
+        assertThat(other.getStatusCode()).as(other.getBody()).isEqualTo(422);
+        assertThat(body(other).path("error").asText()).contains("Idempotency-Key");
+        assertThat(new String(store.open("staging/" + body(first).path("jobId").asText() + "/records.jsonl")
+                .readAllBytes(), StandardCharsets.UTF_8)).isEqualTo(staged);
+    }
+
+    @Test
+    void predict_withAMalformedIdempotencyKey_answers400NamingTheHeader() throws Exception {
+        APIGatewayProxyResponseEvent response = keyedHandler(countingLauncher())
+                .handleRequest(keyed("no spaces/or slashes", null), ApiFixtures.context());
+
+        assertThat(response.getStatusCode()).isEqualTo(400);
+        assertThat(body(response).path("details").get(0).path("field").asText()).isEqualTo("Idempotency-Key");
+    }
 }
