@@ -39,6 +39,11 @@ public record FunctionConfig(String backend, String bucket, String modelPrefix, 
     public static final String MAX_REQUEST_BYTES = "MLSERVE_MAX_REQUEST_BYTES";
     public static final String MAX_RECORDS = "MLSERVE_MAX_RECORDS";
     public static final String UPLOAD_INLINE_MAX_BYTES = "MLSERVE_UPLOAD_INLINE_MAX_BYTES";
+    /**
+     * The largest inline upload limit: the input, its scored copy, the bundle cache and Spark's
+     * scratch files share the function's 512 MB /tmp (the template's MaxValue says the same).
+     */
+    public static final long MAX_UPLOAD_INLINE_BYTES = 64L << 20;
     public static final String LATEST_CHECK_SECONDS = "MLSERVE_LATEST_CHECK_SECONDS";
     public static final String EMR_APPLICATION_ID = "MLSERVE_EMR_APPLICATION_ID";
     public static final String EMR_JOB_ROLE_ARN = "MLSERVE_EMR_JOB_ROLE_ARN";
@@ -70,7 +75,7 @@ public record FunctionConfig(String backend, String bucket, String modelPrefix, 
                 r.number(INLINE_MAX_BYTES, 1L << 20, 1, Long.MAX_VALUE),
                 r.number(MAX_REQUEST_BYTES, 6L * 1024 * 1024, 1, Long.MAX_VALUE),
                 (int) r.number(MAX_RECORDS, 1_000_000, 1, Integer.MAX_VALUE),
-                r.number(UPLOAD_INLINE_MAX_BYTES, 5L << 20, 0, Long.MAX_VALUE),
+                r.number(UPLOAD_INLINE_MAX_BYTES, 5L << 20, 0, MAX_UPLOAD_INLINE_BYTES),
                 (int) r.number(LATEST_CHECK_SECONDS, 60, 0, 86_400),
                 aws ? r.required(EMR_APPLICATION_ID) : env.get(EMR_APPLICATION_ID),
                 aws ? r.required(EMR_JOB_ROLE_ARN) : env.get(EMR_JOB_ROLE_ARN),

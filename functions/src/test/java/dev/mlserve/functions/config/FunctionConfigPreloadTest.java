@@ -29,4 +29,16 @@ class FunctionConfigPreloadTest {
                 .hasMessageContaining(FunctionConfig.PRELOAD_MODELS)
                 .hasMessageContaining("../etc");
     }
+
+    @Test
+    void uploadInlineMaxBytes_overWhatTmpHolds_failsNamingTheVariableAndTheLimit() {
+        assertThatThrownBy(() -> FunctionConfig.fromEnv(Map.of(FunctionConfig.BACKEND, "local",
+                FunctionConfig.UPLOAD_INLINE_MAX_BYTES, Long.toString(10L << 30))))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining(FunctionConfig.UPLOAD_INLINE_MAX_BYTES)
+                .hasMessageContaining(Long.toString(FunctionConfig.MAX_UPLOAD_INLINE_BYTES));
+        assertThat(FunctionConfig.fromEnv(Map.of(FunctionConfig.BACKEND, "local",
+                FunctionConfig.UPLOAD_INLINE_MAX_BYTES, Long.toString(64L << 20))).uploadInlineMaxBytes())
+                .isEqualTo(64L << 20);
+    }
 }

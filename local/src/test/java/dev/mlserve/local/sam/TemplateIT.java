@@ -49,6 +49,16 @@ class TemplateIT {
     }
 
     @Test
+    void uploadInlineMaxBytes_isBoundedAsTheFunctionsConfigurationBoundsIt() throws IOException {
+        Map<String, Object> parameter = map(path(template(), "Parameters", "UploadInlineMaxBytes"));
+
+        assertThat(((Number) parameter.get("MaxValue")).longValue())
+                .isEqualTo(dev.mlserve.functions.config.FunctionConfig.MAX_UPLOAD_INLINE_BYTES);
+        assertThat(((Number) parameter.get("Default")).longValue()).isLessThanOrEqualTo(
+                dev.mlserve.functions.config.FunctionConfig.MAX_UPLOAD_INLINE_BYTES);
+    }
+
+    @Test
     void emrReleaseLabel_default_shipsTheSparkThisBuildBundles() throws IOException {
         String label = (String) path(template(), "Parameters", "EmrReleaseLabel", "Default");
 
