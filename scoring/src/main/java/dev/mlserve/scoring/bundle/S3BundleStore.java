@@ -49,6 +49,12 @@ public final class S3BundleStore implements BundleStore {
     private static final String TEMP_PREFIX = ".tmp-";
     /** Temporary folders this old belong to a fetch that died (a process crash): removed. */
     private static final Duration STALE_TEMP = Duration.ofHours(1);
+    /**
+     * Bundle versions kept in the cache, across models: the least recently fetched go beyond it
+     * (more than the scorers a container keeps loaded, so a loaded or about-to-load bundle stays), so
+     * a sweep over many versions cannot fill the function's /tmp.
+     */
+    static final int MAX_CACHED_VERSIONS = 8;
     /** A bundle rewritten while being downloaded is listed and downloaded again this often. */
     private static final int ATTEMPTS = 3;
 
@@ -137,9 +143,13 @@ public final class S3BundleStore implements BundleStore {
         Path versionDir = cacheDir.resolve(name).resolve(version);
         Path target = versionDir.resolve(key);
         if (Files.isDirectory(target)) {
+            touch(versionDir);
             return new Bundle(BundleFiles.readMetadata(target), target);
         }
-        return download(name, version, dirKey, objects, target);
+        Bundle bundle = download(name, version, dirKey, objects, target);
+        touch(versionDir);
+        pruneVersions(versionDir);
+        return bundle;
     }
 
     private Bundle download(String name, String version, String dirKey, List<S3Object> objects, Path target) {
@@ -270,6 +280,44 @@ public final class S3BundleStore implements BundleStore {
             if (!Files.isDirectory(target)) {
                 throw e;
             }
+        }
+    }
+
+    /** Marks a cached version as just used (its folder's modification time orders the pruning). */
+    private static void touch(Path versionDir) {
+        try {
+            Files.setLastModifiedTime(versionDir, java.nio.file.attribute.FileTime.from(Instant.now()));
+        } catch (IOException e) {
+            LOG.debug("cannot touch {}: {}", versionDir, e.toString());
+        }
+    }
+
+    /** Removes the least recently used cached versions beyond {@link #MAX_CACHED_VERSIONS}, never {@code keep}. */
+    private void pruneVersions(Path keep) {
+        List<Path> versions = new java.util.ArrayList<>();
+        try (Stream<Path> models = Files.list(cacheDir)) {
+            for (Path model : models.filter(Files::isDirectory).toList()) {
+                try (Stream<Path> children = Files.list(model)) {
+                    children.filter(Files::isDirectory).forEach(versions::add);
+                }
+            }
+            versions.sort(Comparator.comparing((Path p) -> {
+                try {
+                    return Files.getLastModifiedTime(p).toInstant();
+                } catch (IOException e) {
+                    return Instant.EPOCH;
+                }
+            }).reversed());
+            int kept = 0;
+            for (Path v : versions) {
+                if (v.equals(keep) || ++kept < MAX_CACHED_VERSIONS) {
+                    continue;
+                }
+                LOG.info("bundle cache full: removing the least recently used version {}", cacheDir.relativize(v));
+                deleteRecursively(v);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            LOG.warn("cannot prune the bundle cache {}: {}", cacheDir, e.toString());
         }
     }
 

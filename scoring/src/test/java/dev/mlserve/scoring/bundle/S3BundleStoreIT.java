@@ -117,6 +117,26 @@ class S3BundleStoreIT {
     }
 
     @Test
+    void fetch_sweepingManyVersions_keepsOnlyTheMostRecentlyUsedInTheCache() throws Exception {
+        for (int v = 1; v <= 12; v++) {
+            uploadBundle("churn", Integer.toString(v));
+        }
+        store.fetch("churn", "1");
+        for (int v = 2; v <= 12; v++) {
+            Thread.sleep(5); // distinct modification times
+            store.fetch("churn", Integer.toString(v));
+            store.fetch("churn", "1"); // kept in use all along
+        }
+
+        List<String> cached;
+        try (java.util.stream.Stream<Path> versions = Files.list(cache.resolve("churn"))) {
+            cached = versions.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        assertThat(cached).hasSize(S3BundleStore.MAX_CACHED_VERSIONS).contains("1", "12", "11");
+        assertThat(cached).doesNotContain("2", "3");
+    }
+
+    @Test
     void fetch_twice_downloadsOnlyOnce() throws Exception {
         int objects = uploadBundle("churn", "1").size();
         Bundle first = store.fetch("churn", "1");
