@@ -65,7 +65,11 @@ public final class UploadService {
      * @param inlineMaxBytes objects up to this size are scored inside the Lambda
      * @param scratchDir where inputs and results are staged locally
      */
-    public record Settings(String bucket, String modelPrefix, long inlineMaxBytes, Path scratchDir) {
+    public record Settings(String bucket, String modelPrefix, long inlineMaxBytes, Path scratchDir,
+                           InlineLimits inlineLimits) {
+        public Settings(String bucket, String modelPrefix, long inlineMaxBytes, Path scratchDir) {
+            this(bucket, modelPrefix, inlineMaxBytes, scratchDir, InlineLimits.DEFAULT);
+        }
     }
 
     /**
@@ -183,15 +187,15 @@ public final class UploadService {
         if (size <= settings.inlineMaxBytes()) {
             String reason = "object of " + size + " bytes <= upload inline limit of " + settings.inlineMaxBytes()
                     + " bytes";
-            return scoreInline(parsed, etag, versionId, format, version, reason);
+            return scoreInline(upload.bucket(), parsed, etag, versionId, format, version, reason);
         }
         String reason = "object of " + size + " bytes > upload inline limit of " + settings.inlineMaxBytes()
                 + " bytes";
         return submitBatch(upload.bucket(), parsed, etag, versionId, format, version, reason);
     }
 
-    private Outcome scoreInline(UploadKey upload, String etag, String versionId, FileFormat format, String version,
-                                String reason) throws IOException {
+    private Outcome scoreInline(String bucket, UploadKey upload, String etag, String versionId, FileFormat format,
+                                String version, String reason) throws IOException {
         Bundle bundle = bundles.fetch(upload.model(), version);
         Files.createDirectories(settings.scratchDir());
         Path work = Files.createTempDirectory(settings.scratchDir(), "upload-");
@@ -200,6 +204,11 @@ public final class UploadService {
             if (!store.downloadVersion(upload.key(), versionId, etag, input)) {
                 return new Outcome(upload.key(), Action.IGNORED,
                         "replaced while being read (its own event scores the new object)", null);
+            }
+            Optional<String> tooMuch = settings.inlineLimits().exceededBy(input, format);
+            if (tooMuch.isPresent()) {
+                return submitBatch(bucket, upload, etag, versionId, format, version,
+                        reason.replace(" <= ", " within the ") + ", but " + tooMuch.get());
             }
             Path output = work.resolve("result");
             Manifest local = inline.score(bundle, input, format, output,

@@ -491,6 +491,24 @@ class UploadServiceTest {
     }
 
     @Test
+    void handle_smallObjectHoldingMoreRowsThanTheInlineLimit_goesToTheBatchRouteSayingWhy() throws Exception {
+        service = new UploadService(store, bundles, inline, jobs, new UploadService.Settings(BUCKET, "models/",
+                INLINE_MAX, temp.resolve("scratch"), new InlineLimits(10, 1L << 20)));
+        when(jobs.submit(any(), eq("churn"), eq("3"), anyString())).thenAnswer(call -> new JobStatus(
+                ((BatchJob) call.getArgument(0)).jobId(), "SUBMITTED", "churn", "3", "out", "r", null, null, null, null));
+        Upload upload = upload("incoming/churn/rows.csv", "plan\n" + "a\n".repeat(20));
+
+        Outcome outcome = service.handle(upload);
+
+        assertThat(outcome.action()).isEqualTo(Action.BATCH_SUBMITTED);
+        assertThat(inlineCalls).isZero();
+        ArgumentCaptor<String> reason = ArgumentCaptor.forClass(String.class);
+        verify(jobs).submit(any(), eq("churn"), eq("3"), reason.capture());
+        assertThat(reason.getValue()).isEqualTo("object of 45 bytes within the upload inline limit of 100 bytes,"
+                + " but it holds more than 10 rows (inline limit)");
+    }
+
+    @Test
     void handle_whenScoringHitsARealFault_rethrowsAndWritesNoManifest() throws Exception {
         scoringFault = new IllegalStateException("executor lost");
 
