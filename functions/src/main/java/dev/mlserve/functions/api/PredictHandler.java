@@ -16,6 +16,7 @@ import dev.mlserve.scoring.error.BadInputException;
 import dev.mlserve.scoring.error.ModelNotFoundException;
 import dev.mlserve.scoring.fast.FastPathScorer;
 import dev.mlserve.scoring.fast.ScorerProvider;
+import dev.mlserve.scoring.score.ModelFailures;
 import dev.mlserve.scoring.score.Scorer;
 import dev.mlserve.scoring.spark.SparkSessions;
 import dev.mlserve.scoring.spark.SparkSettings;
@@ -27,6 +28,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -127,16 +129,13 @@ public final class PredictHandler implements RequestHandler<APIGatewayProxyReque
         String requestId = ApiEvents.requestId(event, context);
         RequestFacts facts = new RequestFacts(requestId, event.getHttpMethod(), event.getPath());
         ApiResponse response;
-        long rejected = 0;
         try {
             response = service.handle(ApiEvents.toRequest(event, requestId), facts);
         } catch (Exception e) { // a checked SparkException can escape Scala code that javac does not see
             response = failure(e, requestId);
-            // Counted by the exception: the answer's details stop at a cap.
-            rejected = e instanceof BadInputException b ? b.invalidRecords() : 0;
         }
-        telemetry.record(facts, response.status(), (System.nanoTime() - started) / 1_000_000, errorOf(response),
-                (int) Math.min(rejected, Integer.MAX_VALUE));
+        telemetry.record(facts, response.status(), (System.nanoTime() - started) / 1_000_000, response.error(),
+                (int) Math.min(response.rejectedRecords(), Integer.MAX_VALUE));
         return ApiEvents.toEvent(response);
     }
 
@@ -159,38 +158,56 @@ public final class PredictHandler implements RequestHandler<APIGatewayProxyReque
      * </ul>
      */
     static ApiResponse failure(Exception e, String requestId) {
-        if (e instanceof BadInputException || e instanceof ModelNotFoundException) {
-            return ApiResponse.of(Responses.status(e), Responses.error(e, requestId));
+        if (e instanceof BadInputException b) {
+            return failed(400, Responses.error(b, requestId), Map.of(), b.getMessage(), b.invalidRecords());
         }
-        if (e instanceof NotFoundException) {
-            return ApiResponse.of(404, Responses.error(e.getMessage(), List.of(), requestId));
+        if (e instanceof ModelNotFoundException || e instanceof NotFoundException) {
+            return failed(404, e.getMessage(), requestId);
         }
         if (e instanceof MethodNotAllowedException m) {
-            return new ApiResponse(405, Responses.error(e.getMessage(), List.of(), requestId), Map.of("Allow", m.allowed()));
-        }
-        if (e instanceof IdempotencyConflictException) {
-            return ApiResponse.of(422, Responses.error(e.getMessage(), List.of(), requestId));
-        }
-        if (e instanceof UnsupportedMediaTypeException) {
-            return ApiResponse.of(415, Responses.error(e.getMessage(), List.of(), requestId));
+            return failed(405, Responses.error(e.getMessage(), List.of(), requestId), Map.of("Allow", m.allowed()),
+                    e.getMessage(), 0);
         }
         if (e instanceof RequestTooLargeException) {
-            return ApiResponse.of(413, Responses.error(e.getMessage(), List.of(), requestId));
+            return failed(413, e.getMessage(), requestId);
+        }
+        if (e instanceof UnsupportedMediaTypeException) {
+            return failed(415, e.getMessage(), requestId);
+        }
+        if (e instanceof IdempotencyConflictException) {
+            return failed(422, e.getMessage(), requestId);
+        }
+        Optional<String> row = ModelFailures.rowFailure(e);
+        if (row.isPresent()) {
+            // Spark's own code refused a record (a checked SparkException from its UDFs): the caller's data
+            String error = "the model cannot score a record: " + row.get();
+            return failed(400, Responses.error(error, List.of(), requestId), Map.of(), error, 0);
         }
         if (e instanceof ThrottledException t) {
             LOG.warn("request {} answered 503: the batch backend is throttling", requestId, e);
-            return new ApiResponse(503, Responses.error("the batch backend is busy; try again in "
-                    + t.retryAfterSeconds() + " seconds", List.of(), requestId),
-                    Map.of("Retry-After", Integer.toString(t.retryAfterSeconds())));
+            String error = "the batch backend is busy; try again in " + t.retryAfterSeconds() + " seconds";
+            return failed(503, Responses.error(error, List.of(), requestId),
+                    Map.of("Retry-After", Integer.toString(t.retryAfterSeconds())), error, 0);
         }
         if (passingFault(e)) {
             LOG.warn("request {} answered 503: a backing service is throttling or unavailable", requestId, e);
-            return new ApiResponse(503, Responses.error("the service is temporarily unavailable; try again in "
-                    + UNAVAILABLE_RETRY_AFTER_SECONDS + " seconds", List.of(), requestId),
-                    Map.of("Retry-After", Integer.toString(UNAVAILABLE_RETRY_AFTER_SECONDS)));
+            String error = "the service is temporarily unavailable; try again in " + UNAVAILABLE_RETRY_AFTER_SECONDS
+                    + " seconds";
+            return failed(503, Responses.error(error, List.of(), requestId),
+                    Map.of("Retry-After", Integer.toString(UNAVAILABLE_RETRY_AFTER_SECONDS)), error, 0);
         }
         LOG.error("request {} failed", requestId, e);
-        return ApiResponse.of(500, Responses.error(e, requestId));
+        Map<String, Object> body = Responses.error(e, requestId);
+        return failed(500, body, Map.of(), String.valueOf(body.get("error")), 0);
+    }
+
+    private static ApiResponse failed(int status, String error, String requestId) {
+        return failed(status, Responses.error(error, List.of(), requestId), Map.of(), error, 0);
+    }
+
+    private static ApiResponse failed(int status, Map<String, Object> body, Map<String, String> headers, String error,
+                                      long rejected) {
+        return new ApiResponse(status, body, headers, error, rejected);
     }
 
     /**
@@ -214,10 +231,6 @@ public final class PredictHandler implements RequestHandler<APIGatewayProxyReque
         return false;
     }
 
-    private static String errorOf(ApiResponse response) {
-        return response.status() >= 400 && response.body() instanceof Map<?, ?> body
-                ? String.valueOf(body.get("error")) : null;
-    }
 
     /**
      * Wires the real collaborators from configuration. The SparkSession starts on its own thread

@@ -59,17 +59,6 @@ public final class Responses {
         return body;
     }
 
-    /** The HTTP status of a failure: 400 bad input, 404 unknown model or version, 500 anything else. */
-    public static int status(Throwable e) {
-        if (e instanceof BadInputException) {
-            return 400;
-        }
-        if (e instanceof ModelNotFoundException) {
-            return 404;
-        }
-        return 500;
-    }
-
     /** The error body of any failure; real faults say only that they happened. */
     public static Map<String, Object> error(Throwable e, String requestId) {
         if (e instanceof BadInputException b) {
