@@ -66,8 +66,17 @@ public final class PipelineSnapshot {
     private static final int FORMAT = 2;
     /** Rows of a DataFrame-valued stage field kept in a snapshot at most (Imputer: one row). */
     private static final int MAX_FRAME_ROWS = 10_000;
+    /**
+     * The allow-list and its limits, sized to real bundles with room to spare (the test bundles
+     * here nest at most 13 deep with 12,000 references in 224 KB; a 500-tree forest of depth 30
+     * nests about 70 deep). Hash-based JDK sets are refused (nested sets whose hashing explodes on
+     * read, a "SerialDOS"); no stage needs them (Spark's params use LinkedHashMap, kept). Arrays are also refused
+     * when they declare more elements than the rest of the file could hold, so a tiny file cannot
+     * make the reader allocate a huge one (see {@link FilteredInput}).
+     */
     private static final ObjectInputFilter FILTER = ObjectInputFilter.Config.createFilter(
-            "maxdepth=200;maxrefs=10000000;maxbytes=2000000000;"
+            "maxdepth=100;maxrefs=20000000;maxbytes=1073741824;"
+                    + "!java.util.HashSet;!java.util.LinkedHashSet;!java.util.Hashtable;"
                     + "org.apache.spark.ml.**;org.apache.spark.mllib.**;org.apache.spark.sql.types.**;"
                     + "org.apache.spark.sql.catalyst.expressions.GenericRow;"
                     + "org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;"
@@ -309,7 +318,7 @@ public final class PipelineSnapshot {
             if (!recordedDigest.equals(actual)) {
                 return unusable(file, "pipeline/ differs from the one it was written from");
             }
-            FilteredInput in = new FilteredInput(raw);
+            FilteredInput in = new FilteredInput(raw, Files.size(file));
             Object model;
             Object recorded;
             Object frames;
@@ -500,9 +509,14 @@ public final class PipelineSnapshot {
         /** What the filter refused last: a class name, or a limit. */
         private String refused;
 
-        FilteredInput(InputStream in) throws IOException {
+        FilteredInput(InputStream in, long fileBytes) throws IOException {
             super(in);
             setObjectInputFilter(info -> {
+                if (info.arrayLength() > Math.max(0, fileBytes - info.streamBytes())) {
+                    // every element takes at least one byte of the stream: the file cannot hold it
+                    refused = "an array of " + info.arrayLength() + " elements in a file of " + fileBytes + " bytes";
+                    return ObjectInputFilter.Status.REJECTED;
+                }
                 ObjectInputFilter.Status status = FILTER.checkInput(info);
                 if (status == ObjectInputFilter.Status.REJECTED) {
                     refused = info.serialClass() == null ? "a stream limit (depth " + info.depth() + ", references "

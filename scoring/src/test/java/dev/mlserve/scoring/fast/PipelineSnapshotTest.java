@@ -177,6 +177,71 @@ class PipelineSnapshotTest {
         assertThat(FastPathScorer.load(TestSpark.session(), bundle).fastPathEnabled()).isTrue();
     }
 
+    /** A snapshot file of this bundle with the given serialized content after a valid header. */
+    private static Path craft(Bundle bundle, byte[] content) throws IOException {
+        Path file = bundle.directory().resolve(PipelineSnapshot.FILE);
+        try (OutputStream raw = Files.newOutputStream(file)) {
+            DataOutputStream header = new DataOutputStream(raw);
+            header.writeUTF("mlserve-pipeline-snapshot");
+            header.writeInt(2);
+            header.writeUTF(PipelineSnapshot.sparkVersion());
+            header.writeUTF(PipelineSnapshot.scalaVersion());
+            header.writeUTF(PipelineSnapshot.digest(bundle.pipelineDirectory()));
+            header.flush();
+            raw.write(content);
+        }
+        return file;
+    }
+
+    private static byte[] serialized(Object value) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(value);
+        }
+        return bytes.toByteArray();
+    }
+
+    @Test
+    void snapshot_declaringAnArrayLargerThanTheFile_isRefusedBeforeAnythingIsAllocated() throws Exception {
+        Bundle bundle = copy(ParityPipelines.bundle(Kind.ONE_HOT_LOGISTIC), "huge-array");
+        byte[] small = serialized(new double[] {1, 2, 3, 4});
+        // [D's class descriptor ends with TC_ENDBLOCKDATA, TC_NULL; the length follows
+        int at = indexOf(small, new byte[] {0x78, 0x70, 0, 0, 0, 4}) + 2;
+        assertThat(at).isGreaterThan(2);
+        byte[] bomb = java.util.Arrays.copyOf(small, at + 4);
+        bomb[at] = 0x7f;
+        bomb[at + 1] = (byte) 0xff;
+        bomb[at + 2] = (byte) 0xff;
+        bomb[at + 3] = (byte) 0xf0;
+        craft(bundle, bomb);
+
+        assertThat(assertTimeoutPreemptively(Duration.ofSeconds(10), () -> PipelineSnapshot.read(bundle.directory())))
+                .as("a 16 GB double[] declared in a few bytes").isEmpty();
+    }
+
+    @Test
+    void snapshot_holdingHashedJdkCollections_isRefused_soNestedSetsCannotExplodeOnRead() throws Exception {
+        Bundle bundle = copy(ParityPipelines.bundle(Kind.ONE_HOT_LOGISTIC), "nested-sets");
+        java.util.Set<Object> root = new java.util.HashSet<>();
+        java.util.Set<Object> s1 = root;
+        java.util.Set<Object> s2 = new java.util.HashSet<>();
+        for (int i = 0; i < 40; i++) { // the classic shape: each level holds the next two sets twice
+            java.util.Set<Object> t1 = new java.util.HashSet<>();
+            java.util.Set<Object> t2 = new java.util.HashSet<>();
+            t1.add("x" + i);
+            s1.add(t1);
+            s1.add(t2);
+            s2.add(t1);
+            s2.add(t2);
+            s1 = t1;
+            s2 = t2;
+        }
+        craft(bundle, serialized(root));
+
+        assertThat(assertTimeoutPreemptively(Duration.ofSeconds(10), () -> PipelineSnapshot.read(bundle.directory())))
+                .isEmpty();
+    }
+
     @Test
     void replay_againstRecordedAnswers_namesTheFirstDifference() {
         PipelineScorer spark = FastPathFixtures.scorer("churn", FastPathFixtures.churnShape());
