@@ -23,17 +23,18 @@ import java.util.Set;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * {@code bench [--quick] [--out FILE] [--dir DIR] [--only warm,throughput,cold]}: the project's
+ * {@code bench [--quick] [--out FILE] [--dir DIR] [--only warm,throughput,cold,load]}: the project's
  * benchmark, a runnable command (not a test). On the demo churn bundle and a random-forest bundle
  * (both trained into {@code DIR/models} on first use) it measures, side by side with plain Spark:
  * warm latency through the API handler ({@link WarmLatency}), inline file scoring throughput
  * ({@link Throughput}), cold start in fresh JVMs and the serving process's peak resident memory
- * ({@link ColdStart}). Prints a table on stdout and writes the figures as JSON, with a PNG chart of
+ * ({@link ColdStart}), and load through {@code serve} with concurrent clients ({@link LoadRun}). Prints a table on stdout and writes the figures as JSON, with a PNG chart of
  * them beside it ({@link BenchChart}).
  */
 public final class Bench {
-    public static final String USAGE = "bench [--quick] [--out FILE.json] [--dir DIR] [--only warm,throughput,cold]"
-            + " [--requests N] [--rows N] [--processes N] [--child-java-opts \"FLAGS\"]";
+    public static final String USAGE = "bench [--quick] [--out FILE.json] [--dir DIR]"
+            + " [--only warm,throughput,cold,load] [--requests N] [--rows N] [--processes N] [--clients N]"
+            + " [--seconds N] [--template template.yaml] [--child-java-opts \"FLAGS\"]";
     private static final long DEMO_MEMORY_TARGET_KB = 1L << 20;
 
     private final PrintStream out;
@@ -47,20 +48,21 @@ public final class Bench {
     /** Runs the bench from command-line flags; answers the exit code. */
     public static int run(String[] args, PrintStream out) throws IOException {
         Flags f = Flags.parse(args, Set.of("--out", "--dir", "--only", "--requests", "--rows", "--processes",
-                "--child-java-opts"), Set.of("--quick"));
+                "--child-java-opts", "--clients", "--seconds", "--template"), Set.of("--quick"));
         boolean quick = f.has("--quick");
         Settings s = new Settings(
                 Path.of(f.has("--dir") ? f.get("--dir") : System.getProperty("java.io.tmpdir") + "/mlserve-local-bench")
                         .toAbsolutePath(),
                 f.has("--out") ? Path.of(f.get("--out")).toAbsolutePath() : null,
-                f.has("--only") ? Set.of(f.get("--only").split(",")) : Set.of("warm", "throughput", "cold"),
+                f.has("--only") ? Set.of(f.get("--only").split(",")) : Set.of("warm", "throughput", "cold", "load"),
                 (int) f.getLong("--requests", quick ? 300 : 2_000, 10),
                 quick ? 100 : 300,
                 f.getLong("--rows", quick ? 20_000 : 200_000, 1_000),
                 (int) f.getLong("--processes", quick ? 3 : 5, 1),
                 quick ? 20 : 50,
                 f.has("--child-java-opts") ? List.of(f.get("--child-java-opts").trim().split("\\s+")) : List.of(),
-                quick);
+                quick, (int) f.getLong("--clients", 4, 1), (int) f.getLong("--seconds", quick ? 5 : 20, 1),
+                Path.of(f.has("--template") ? f.get("--template") : "template.yaml").toAbsolutePath());
         f.check(USAGE);
         SparkSettings d = SparkSettings.defaults("mlserve-bench");
         SparkSession spark = SparkSessions.getOrCreate(new SparkSettings(d.appName(), d.master(),
@@ -74,7 +76,8 @@ public final class Bench {
     }
 
     record Settings(Path dir, Path json, Set<String> only, int requests, int warmup, long rows, int processes,
-                    int childWarm, List<String> childJvmFlags, boolean quick) {
+                    int childWarm, List<String> childJvmFlags, boolean quick, int clients, int seconds,
+                    Path template) {
     }
 
     int run(Settings s) throws IOException, InterruptedException {
@@ -147,6 +150,23 @@ public final class Bench {
                 coldDetails.put(name, lazy == null ? List.of(plain, preload) : List.of(plain, lazy, preload));
             }
             details.put("coldStart", coldDetails);
+        }
+        if (s.only().contains("load")) {
+            Bundle demo = bundles.get(0);
+            LoadRun.Result r = new LoadRun(s.dir(), s.template()).measure(demo, s.clients(),
+                    java.time.Duration.ofSeconds(s.seconds()));
+            String name = demo.metadata().name();
+            String what = "load " + r.clients() + " clients x " + s.seconds() + " s, 1-record";
+            figures.add(Figure.plain(name, what + " req/s via serve (vs handler)", r.serve().requestsPerS(),
+                    r.direct().requestsPerS(), "req/s"));
+            figures.add(Figure.plain(name, what + " p50 via serve (vs handler)", r.serve().p50(), r.direct().p50(), "ms"));
+            figures.add(Figure.plain(name, what + " p99 via serve (vs handler)", r.serve().p99(), r.direct().p99(), "ms"));
+            figures.add(Figure.plain(name, what + " answers other than 200", r.serve().errors() + r.direct().errors(),
+                    r.serve().requests() + r.direct().requests(), "answers")
+                    .withTarget("= 0", r.serve().errors() + r.direct().errors() == 0));
+            figures.add(Figure.plain(name, "load: peak RSS of the serving JVM (VmHWM)", r.peakRssKb() / 1024.0, 0,
+                    "MiB"));
+            details.put("load", r);
         }
         report.put("figures", figures.stream().map(Bench::json).toList());
         report.put("details", details);
