@@ -23,12 +23,14 @@ public final class Json {
      * Accepts the non-standard NaN/Infinity tokens so the validator can name them as the problem
      * instead of answering a generic parse error; reads floating point as Double, never BigDecimal.
      * A document ends where its value ends: anything after it (a second value, stray text) fails
-     * the read instead of being silently dropped.
+     * the read instead of being silently dropped. A key given twice in one object fails it too:
+     * which of two values a record meant is not ours to guess.
      */
     public static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build())
             .build())
             .enable(JsonParser.Feature.ALLOW_NON_NUMERIC_NUMBERS)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .disable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
