@@ -136,6 +136,23 @@ class FileScorerTest {
         assertThat(readScored(dir.resolve("out/scored"), FileFormat.JSONL).keySet()).containsExactly(0);
     }
 
+    @Test
+    void score_jsonLinesRowGivingAKeyTwice_rejectsTheRowNamingTheKey() throws IOException {
+        PipelineScorer scorer = PipelineScorer.load(spark, ParityPipelines.bundle(Kind.ONE_HOT_LOGISTIC));
+        String row = "{\"id\":%d,\"plan\":\"basic\",\"region\":\"north\",\"tenure\":12,\"charges\":50.5,"
+                + "\"calls\":1,\"autopay\":true%s}";
+        Path input = dir.resolve("dup.jsonl");
+        Files.writeString(input, row.formatted(0, "") + "\n" + row.formatted(1, ",\"plan\":\"pro\"") + "\n");
+
+        Manifest manifest = new FileScorer(spark, scorer).score(input.toString(), FileFormat.JSONL,
+                dir.resolve("dup-out").toString(), RunInfo.inline("test"));
+
+        assertThat(manifest.rowsScored()).isEqualTo(1);
+        assertThat(manifest.rowsRejected()).isEqualTo(1);
+        String rejected = Files.readString(dir.resolve("dup-out/rejected.jsonl"));
+        assertThat(rejected).contains("Duplicate field 'plan'");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"*.csv", "a[1].csv", "{a,b}.csv", "?.csv"})
     void score_fileNamedLikeAGlobBesideOthers_readsOnlyThatFileIntoAFolderNamedLikeIt(String name)
