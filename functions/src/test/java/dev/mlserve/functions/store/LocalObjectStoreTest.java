@@ -193,4 +193,35 @@ class LocalObjectStoreTest {
             pool.shutdownNow();
         }
     }
+
+    @Test
+    void list_whileAnotherWriterPutsAndRemovesObjectsUnderThePrefix_neverFails() throws Exception {
+        LocalObjectStore store = new LocalObjectStore(root.resolve("racing"));
+        store.put("scored/m/a.csv/runs/r0/scored/part-0.csv", new byte[] {1}, "text/csv");
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread writer = new Thread(() -> {
+            for (int i = 0; !stop.get(); i++) {
+                try {
+                    // a put writes a temporary file beside the key, then renames it into place
+                    store.put("scored/m/a.csv/runs/r1/scored/part-" + (i % 3) + ".csv", new byte[64], "text/csv");
+                    if (i % 50 == 49) {
+                        for (String k : store.list("scored/m/a.csv/runs/r1/")) {
+                            store.delete(k);
+                        }
+                    }
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        });
+        writer.start();
+        try {
+            for (int i = 0; i < 5000; i++) {
+                assertThat(store.list("scored/m/a.csv/runs/")).contains("scored/m/a.csv/runs/r0/scored/part-0.csv");
+            }
+        } finally {
+            stop.set(true);
+            writer.join();
+        }
+    }
 }
