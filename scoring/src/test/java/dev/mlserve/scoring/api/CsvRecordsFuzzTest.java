@@ -14,7 +14,7 @@ import java.util.Map;
  */
 class CsvRecordsFuzzTest {
 
-    @FuzzTest(maxDuration = "${mlserve.fuzz.duration:3m}")
+    @FuzzTest(maxDuration = "2m")
     void parse(byte[] text) {
         List<Map<String, String>> rows;
         try {

@@ -13,12 +13,12 @@ import java.nio.charset.StandardCharsets;
  */
 class PredictBodyFuzzTest {
 
-    @FuzzTest(maxDuration = "${mlserve.fuzz.duration:3m}")
+    @FuzzTest(maxDuration = "2m")
     void parse_json(byte[] body) {
         parse(new String(body, StandardCharsets.UTF_8), "application/json");
     }
 
-    @FuzzTest(maxDuration = "${mlserve.fuzz.duration:3m}")
+    @FuzzTest(maxDuration = "2m")
     void parse_csv(byte[] body) {
         parse(new String(body, StandardCharsets.UTF_8), "text/csv; charset=utf-8");
     }

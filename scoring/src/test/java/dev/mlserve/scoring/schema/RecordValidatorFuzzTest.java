@@ -34,7 +34,7 @@ class RecordValidatorFuzzTest {
     private static final String[] NAMES = {"plan", "tenure", "charges", "calls", "id", "autopay", "extra", "",
         "Plan", "tenure "};
 
-    @FuzzTest(maxDuration = "${mlserve.fuzz.duration:3m}")
+    @FuzzTest(maxDuration = "2m")
     void convertAll(FuzzedDataProvider data) {
         Mode mode = data.consumeBoolean() ? Mode.JSON : Mode.TEXT;
         RecordValidator validator = new RecordValidator(SCHEMA, mode, data.consumeBoolean());
