@@ -16,7 +16,7 @@ import java.util.zip.ZipFile;
 import org.junit.jupiter.api.Test;
 
 /**
- * template.yaml against what the build produces and the rules issue 6 sets: handlers exist in the
+ * template.yaml against what the build produces and the rules the project sets: handlers exist in the
  * deployed package, versions agree with the pom, and IAM is least-privilege. Runs after
  * {@code package} (failsafe) because it reads functions/target/functions.zip.
  */
