@@ -103,29 +103,25 @@ public final class EmrServerlessLauncher implements BatchLauncher {
 
     @Override
     public JobState state(String runId) {
-        JobRun run;
-        try {
-            GetJobRunRequest request = GetJobRunRequest.builder().applicationId(settings.applicationId())
-                    .jobRunId(runId).build();
-            run = backoff.call("GetJobRun", () -> emr.getJobRun(request)).jobRun();
-        } catch (ResourceNotFoundException e) {
-            return new JobState("FAILED", "EMR Serverless application " + settings.applicationId()
-                    + " has no job run " + runId);
-        }
-        return EmrStates.map(run.state(), run.stateAsString(), run.stateDetails());
+        return jobRun(runId).map(run -> EmrStates.map(run.state(), run.stateAsString(), run.stateDetails()))
+                .orElseGet(() -> new JobState("FAILED", "EMR Serverless application " + settings.applicationId()
+                        + " has no job run " + runId));
     }
 
     @Override
     public Optional<String> jobIdOf(String runId) {
-        JobRun run;
+        return jobRun(runId).map(run -> run.tags() == null ? null : run.tags().get(JOB_ID_TAG));
+    }
+
+    /** GetJobRun (throttling retried with backoff); empty when the application has no such run. */
+    private Optional<JobRun> jobRun(String runId) {
+        GetJobRunRequest request = GetJobRunRequest.builder().applicationId(settings.applicationId())
+                .jobRunId(runId).build();
         try {
-            GetJobRunRequest request = GetJobRunRequest.builder().applicationId(settings.applicationId())
-                    .jobRunId(runId).build();
-            run = backoff.call("GetJobRun", () -> emr.getJobRun(request)).jobRun();
+            return Optional.of(backoff.call("GetJobRun", () -> emr.getJobRun(request)).jobRun());
         } catch (ResourceNotFoundException e) {
             return Optional.empty();
         }
-        return Optional.ofNullable(run.tags() == null ? null : run.tags().get(JOB_ID_TAG));
     }
 
     StartJobRunRequest request(BatchJob job) {

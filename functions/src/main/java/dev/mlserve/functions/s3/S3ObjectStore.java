@@ -146,10 +146,8 @@ public final class S3ObjectStore implements ObjectStore {
                     b.ifMatch(quote(etag));
                 }
             }).contentLength();
-        } catch (NoSuchKeyException e) {
-            return false;
         } catch (S3Exception e) {
-            if (e.statusCode() == 412 || e.statusCode() == 404) {
+            if (versionGone(e)) {
                 return false;
             }
             throw e;
@@ -167,15 +165,18 @@ public final class S3ObjectStore implements ObjectStore {
             } else {
                 copyInParts(key, byVersion ? versionId : null, etag, targetKey, size);
             }
-        } catch (NoSuchKeyException e) {
-            return false;
         } catch (S3Exception e) {
-            if (e.statusCode() == 412 || e.statusCode() == 404) {
+            if (versionGone(e)) {
                 return false;
             }
             throw e;
         }
         return true;
+    }
+
+    /** No such key (404, NoSuchKey), or not that version any more (412 on If-Match). */
+    private static boolean versionGone(S3Exception e) {
+        return e instanceof NoSuchKeyException || e.statusCode() == 412 || e.statusCode() == 404;
     }
 
     private void copyInParts(String key, String versionId, String etag, String targetKey, long size) {

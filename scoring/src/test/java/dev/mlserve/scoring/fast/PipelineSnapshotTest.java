@@ -159,19 +159,7 @@ class PipelineSnapshotTest {
     @Test
     void snapshot_refusesClassesOutsideItsAllowList() throws IOException {
         Bundle bundle = copy(ParityPipelines.bundle(Kind.ONE_HOT_LOGISTIC), "foreign-class");
-        Path file = bundle.directory().resolve(PipelineSnapshot.FILE);
-        try (OutputStream raw = Files.newOutputStream(file)) {
-            DataOutputStream header = new DataOutputStream(raw);
-            header.writeUTF("mlserve-pipeline-snapshot");
-            header.writeInt(2);
-            header.writeUTF(PipelineSnapshot.sparkVersion());
-            header.writeUTF(PipelineSnapshot.scalaVersion());
-            header.writeUTF(PipelineSnapshot.digest(bundle.pipelineDirectory()));
-            header.flush();
-            ObjectOutputStream out = new ObjectOutputStream(raw);
-            out.writeObject(new java.io.File("/etc/passwd"));
-            out.writeObject(null);
-        }
+        craft(bundle, serialized(new java.io.File("/etc/passwd")));
 
         assertThat(PipelineSnapshot.read(bundle.directory())).isEmpty();
         assertThat(FastPathScorer.load(TestSpark.session(), bundle).fastPathEnabled()).isTrue();
