@@ -11,12 +11,14 @@ import dev.mlserve.local.serve.ServeCommand;
 import dev.mlserve.scoring.api.PredictBody;
 import dev.mlserve.scoring.api.Responses;
 import dev.mlserve.scoring.bundle.Bundle;
+import dev.mlserve.scoring.bundle.BundleMetadata;
 import dev.mlserve.scoring.bundle.BundleWriter;
 import dev.mlserve.scoring.bundle.InputSchemas;
 import dev.mlserve.scoring.bundle.LocalBundleStore;
 import dev.mlserve.scoring.error.BadInputException;
 import dev.mlserve.scoring.error.ModelNotFoundException;
 import dev.mlserve.scoring.fast.FastPathScorer;
+import dev.mlserve.scoring.fast.SampleRecords;
 import dev.mlserve.scoring.fast.ScorerProvider;
 import dev.mlserve.scoring.io.FileFormat;
 import dev.mlserve.scoring.io.FileScorer;
@@ -43,6 +45,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
@@ -179,8 +183,9 @@ public final class Cli {
         List<String> outputs = f.has("--outputs") ? List.of(f.get("--outputs").split(",")) : null;
         SparkSession session = spark.get();
         Path saved;
+        Dataset<Row> sample = f.has("--sample") ? InputSchemas.readSample(session, Path.of(f.get("--sample"))) : null;
         StructType schema = f.has("--schema") ? InputSchemas.fromDdl(f.get("--schema"))
-                : f.has("--sample") ? InputSchemas.fromSample(session, Path.of(f.get("--sample"))) : null;
+                : sample != null ? sample.schema() : null;
         Map<String, Object> source = Map.of();
         if (mlflow) {
             MlflowModel model = MlflowModel.open(Path.of(f.get("--mlflow-model")).toAbsolutePath(),
@@ -199,7 +204,10 @@ public final class Cli {
             saved = Path.of(f.get("--pipeline")).toAbsolutePath();
         }
         PipelineModel model = PipelineModel.load(saved.toUri().toString());
-        Bundle bundle = new BundleWriter(Path.of(root)).wrap(model, saved, name, version, schema, outputs, List.of(),
+        // The sample's rows (up to 200) are the records the fast path is checked on at every load.
+        List<Map<String, Object>> samples = sample == null ? List.of()
+                : SampleRecords.fromData(sample, BundleMetadata.fieldsOf(schema), SampleRecords.DEFAULT_COUNT, 20261203L);
+        Bundle bundle = new BundleWriter(Path.of(root)).wrap(model, saved, name, version, schema, outputs, samples,
                 source);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("bundle", bundle.directory().toString());

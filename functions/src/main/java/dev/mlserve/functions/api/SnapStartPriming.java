@@ -133,6 +133,10 @@ public final class SnapStartPriming implements Resource {
                 case DOUBLE, FLOAT -> 1.0;
                 case INT, LONG -> 1;
                 case BOOLEAN -> false;
+                case VECTOR, ARRAY_DOUBLE -> List.of(1.0);
+                case ARRAY_STRING -> List.of(labels.getOrDefault(field.name(), "a"));
+                case DATE -> "2024-01-01";
+                case TIMESTAMP -> "2024-01-01T00:00:00Z";
             });
         }
         return record;

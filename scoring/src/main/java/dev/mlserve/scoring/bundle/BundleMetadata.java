@@ -65,7 +65,7 @@ public record BundleMetadata(String name, String version, String sparkVersion, S
     public StructType sparkSchema() {
         StructType schema = new StructType();
         for (FieldSpec f : inputSchema) {
-            schema = schema.add(f.name(), f.type().sparkType(), f.nullable());
+            schema = schema.add(f.sparkField(f.nullable()));
         }
         return schema;
     }
@@ -74,7 +74,10 @@ public record BundleMetadata(String name, String version, String sparkVersion, S
     public static List<FieldSpec> fieldsOf(StructType schema) {
         List<FieldSpec> fields = new ArrayList<>();
         for (StructField f : schema.fields()) {
-            fields.add(new FieldSpec(f.name(), FieldType.fromSparkType(f.dataType()), f.nullable()));
+            FieldType type = FieldType.fromSparkType(f.dataType());
+            int size = f.dataType().equals(FieldType.VECTOR.sparkType())
+                    ? org.apache.spark.ml.attribute.AttributeGroup.fromStructField(f).size() : -1;
+            fields.add(new FieldSpec(f.name(), type, f.nullable(), size >= 0 ? Integer.valueOf(size) : null));
         }
         return fields;
     }

@@ -2,6 +2,7 @@ package dev.mlserve.scoring.bundle;
 
 import dev.mlserve.scoring.fast.PipelineSnapshot;
 import dev.mlserve.scoring.json.Json;
+import dev.mlserve.scoring.schema.RecordValidator;
 import dev.mlserve.scoring.score.PipelineScorer;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -44,7 +45,7 @@ public final class BundleWriter {
      */
     public Bundle write(PipelineModel model, String name, String version, StructType inputSchema,
                         List<String> outputs, Map<String, Double> metrics, List<Map<String, Object>> samples) {
-        BundleMetadata metadata = metadata(model, name, version, inputSchema, outputs, metrics);
+        BundleMetadata metadata = metadata(model, name, version, inputSchema, outputs, metrics, samples);
         return assemble(metadata, samples, staging -> model.write().overwrite().save(staging.toUri().toString()));
     }
 
@@ -70,15 +71,17 @@ public final class BundleWriter {
     public Bundle wrap(PipelineModel loaded, Path savedPipeline, String name, String version,
                        StructType inputSchema, List<String> outputs, List<Map<String, Object>> samples,
                        Map<String, Object> source) {
-        BundleMetadata metadata = metadata(loaded, name, version, inputSchema, outputs, Map.of()).withSource(source);
+        BundleMetadata metadata = metadata(loaded, name, version, inputSchema, outputs, Map.of(), samples)
+                .withSource(source);
         return assemble(metadata, samples, staging -> BundleFiles.copyTree(savedPipeline, staging));
     }
 
     private static BundleMetadata metadata(PipelineModel model, String name, String version, StructType inputSchema,
-                                           List<String> outputs, Map<String, Double> metrics) {
+                                           List<String> outputs, Map<String, Double> metrics,
+                                           List<Map<String, Object>> samples) {
         BundleMetadata draft = new BundleMetadata(name, version, org.apache.spark.package$.MODULE$.SPARK_VERSION(),
-                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), BundleMetadata.fieldsOf(inputSchema),
-                outputs, metrics);
+                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
+                withVectorSizes(BundleMetadata.fieldsOf(inputSchema), samples), outputs, metrics);
         List<String> available = PipelineScorer.Outputs.added(model, draft.sparkSchema());
         List<String> chosen = outputs == null || outputs.isEmpty() ? PipelineScorer.Outputs.standard(available) : outputs;
         for (String o : chosen) {
@@ -88,6 +91,37 @@ public final class BundleWriter {
             }
         }
         return draft.withOutputs(chosen);
+    }
+
+    /**
+     * A vector field whose schema gives no size takes the size its sample values share (the
+     * training data's), so its column carries the ML attributes stages such as VectorAssembler
+     * otherwise read off a first row; with no samples, or samples of several sizes, it stays unsized.
+     */
+    static List<FieldSpec> withVectorSizes(List<FieldSpec> fields, List<Map<String, Object>> samples) {
+        if (samples == null || samples.isEmpty()
+                || fields.stream().noneMatch(f -> f.type() == FieldType.VECTOR && f.size() == null)) {
+            return fields;
+        }
+        RecordValidator validator = new RecordValidator(fields, RecordValidator.Mode.JSON, true);
+        Map<Integer, java.util.Set<Integer>> sizes = new java.util.HashMap<>();
+        for (Map<String, Object> sample : samples) {
+            Object[] values = validator.convert(0, sample, new java.util.ArrayList<>());
+            for (int i = 0; values != null && i < values.length; i++) {
+                if (values[i] instanceof org.apache.spark.ml.linalg.Vector v) {
+                    sizes.computeIfAbsent(i, k -> new java.util.HashSet<>()).add(v.size());
+                }
+            }
+        }
+        List<FieldSpec> sized = new java.util.ArrayList<>(fields);
+        for (int i = 0; i < sized.size(); i++) {
+            java.util.Set<Integer> seen = sizes.get(i);
+            if (sized.get(i).type() == FieldType.VECTOR && sized.get(i).size() == null && seen != null
+                    && seen.size() == 1) {
+                sized.set(i, sized.get(i).withSize(seen.iterator().next()));
+            }
+        }
+        return sized;
     }
 
     private interface PipelineSaver {

@@ -1,5 +1,10 @@
 package dev.mlserve.scoring.fast;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,6 +21,7 @@ import org.apache.spark.sql.catalyst.expressions.Attribute;
 import org.apache.spark.sql.catalyst.expressions.BasePredicate;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.NamedExpression;
+import org.apache.spark.sql.catalyst.expressions.NamedLambdaVariable;
 import org.apache.spark.sql.catalyst.expressions.Nondeterministic;
 import org.apache.spark.sql.catalyst.expressions.Predicate;
 import org.apache.spark.sql.catalyst.expressions.SubqueryExpression;
@@ -217,10 +223,14 @@ public final class PlanCompiler {
 
         @SuppressWarnings("unchecked")
         private Compiled compile() {
-            UnsafeProjection[] projections = new UnsafeProjection[nodes.size()];
-            BasePredicate[] predicates = new BasePredicate[nodes.size()];
-            for (int i = 0; i < nodes.size(); i++) {
-                Node n = nodes.get(i);
+            // A lambda's variable (aggregate(xs, 0D, (acc, x) -> ...)) holds its current value inside the
+            // expression tree: a thread sharing the tree would read another thread's value. Such plans
+            // get a private copy per thread, as each Spark task deserializes its own.
+            List<Node> own = nodes.stream().anyMatch(PlanStep::hasLambda) ? copy(nodes) : nodes;
+            UnsafeProjection[] projections = new UnsafeProjection[own.size()];
+            BasePredicate[] predicates = new BasePredicate[own.size()];
+            for (int i = 0; i < own.size(); i++) {
+                Node n = own.get(i);
                 Seq<Attribute> input = seq(n.input());
                 if (n.projection() != null) {
                     projections[i] = UnsafeProjection.create(seq(n.projection()), input);
@@ -238,12 +248,57 @@ public final class PlanCompiler {
                     predicates, toScala);
         }
 
+        private static boolean hasLambda(Node n) {
+            List<Expression> roots = n.projection() != null ? List.of(n.projection()) : List.of(n.condition());
+            for (Expression root : roots) {
+                if (root.find(e -> e instanceof NamedLambdaVariable).isDefined()) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @SuppressWarnings("unchecked")
+        private static List<Node> copy(List<Node> nodes) {
+            try {
+                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+                    out.writeObject(new ArrayList<>(nodes));
+                }
+                try (ObjectInputStream in = new LoaderObjectInputStream(
+                        new ByteArrayInputStream(bytes.toByteArray()), PlanCompiler.class.getClassLoader())) {
+                    return (List<Node>) in.readObject();
+                }
+            } catch (IOException | ClassNotFoundException e) {
+                throw new IllegalStateException("cannot copy the compiled plan for this thread: " + e, e);
+            }
+        }
+
         private static <T> Seq<T> seq(T[] values) {
             return JavaConverters.asScalaBuffer(java.util.Arrays.asList(values)).toSeq();
         }
 
         private record Compiled(Function1<Object, Object> toInternal, UnsafeProjection[] projections,
                                 BasePredicate[] predicates, Function1<Object, Object>[] toScala) {
+        }
+    }
+
+    /** Resolves classes through the loader that holds Spark and this library (not the JDK's default). */
+    private static final class LoaderObjectInputStream extends ObjectInputStream {
+        private final ClassLoader loader;
+
+        LoaderObjectInputStream(java.io.InputStream in, ClassLoader loader) throws IOException {
+            super(in);
+            this.loader = loader;
+        }
+
+        @Override
+        protected Class<?> resolveClass(java.io.ObjectStreamClass desc) throws IOException, ClassNotFoundException {
+            try {
+                return Class.forName(desc.getName(), false, loader);
+            } catch (ClassNotFoundException e) {
+                return super.resolveClass(desc);
+            }
         }
     }
 }

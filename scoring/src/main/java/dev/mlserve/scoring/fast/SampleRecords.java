@@ -21,7 +21,9 @@ import java.util.Set;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.feature.Bucketizer;
+import org.apache.spark.ml.PredictionModel;
 import org.apache.spark.ml.feature.StringIndexerModel;
+import org.apache.spark.ml.feature.VectorSizeHint;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -38,6 +40,8 @@ public final class SampleRecords {
     /** A category no fitted indexer has seen. */
     static final String UNSEEN = "__mlserve_unseen__";
     private static final TypeReference<LinkedHashMap<String, Object>> RECORD = new TypeReference<>() { };
+    /** The size of a synthetic vector when no stage of the pipeline tells it. */
+    private static final int DEFAULT_VECTOR_SIZE = 3;
     private static final double[] EDGES = {0.0, -0.0, 1.0, -1.0, 0.5, 1e-9, 1e9, -1e9, 123456.789};
 
     private SampleRecords() {
@@ -91,7 +95,7 @@ public final class SampleRecords {
         for (Row row : rows) {
             Map<String, Object> m = new LinkedHashMap<>();
             for (int i = 0; i < names.length; i++) {
-                m.put(names[i], row.get(i));
+                m.put(names[i], dev.mlserve.scoring.schema.RecordValidator.jsonForm(row.get(i)));
             }
             records.add(m);
         }
@@ -107,21 +111,24 @@ public final class SampleRecords {
                                                       long seed) {
         Map<String, List<String>> categories = new HashMap<>();
         Map<String, List<Double>> splits = new HashMap<>();
-        collect(model, categories, splits);
+        Map<String, Integer> vectorSizes = new HashMap<>();
+        collect(model, categories, splits, vectorSizes);
         Random r = new Random(seed);
         List<Map<String, Object>> records = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             Map<String, Object> m = new LinkedHashMap<>();
             for (FieldSpec f : schema) {
                 boolean useNull = f.nullable() && r.nextInt(8) == 0;
-                m.put(f.name(), useNull ? null : value(f, r, categories.get(f.name()), splits.get(f.name())));
+                m.put(f.name(), useNull ? null : value(f, r, categories.get(f.name()), splits.get(f.name()),
+                        f.size() != null ? f.size() : vectorSizes.getOrDefault(f.name(), DEFAULT_VECTOR_SIZE)));
             }
             records.add(m);
         }
         return records;
     }
 
-    private static Object value(FieldSpec f, Random r, List<String> categories, List<Double> splits) {
+    private static Object value(FieldSpec f, Random r, List<String> categories, List<Double> splits,
+                                int vectorSize) {
         switch (f.type()) {
             case STRING:
                 if (categories == null || categories.isEmpty() || r.nextInt(10) == 0) {
@@ -134,6 +141,35 @@ public final class SampleRecords {
                 return r.nextInt(6) == 0 ? (r.nextBoolean() ? Integer.MAX_VALUE : Integer.MIN_VALUE) : r.nextInt(21) - 5;
             case LONG:
                 return r.nextInt(6) == 0 ? (long) r.nextInt() * 1000L : (long) (r.nextInt(21) - 5);
+            case VECTOR: {
+                double[] v = new double[vectorSize];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = r.nextInt(3) == 0 ? 0.0 : number(r, null);
+                }
+                return v;
+            }
+            case ARRAY_STRING: {
+                List<String> words = new ArrayList<>();
+                int n = r.nextInt(6);
+                for (int i = 0; i < n; i++) {
+                    words.add(categories != null && !categories.isEmpty() && r.nextBoolean()
+                            ? categories.get(r.nextInt(categories.size())) : "w" + r.nextInt(8));
+                }
+                return words;
+            }
+            case ARRAY_DOUBLE: {
+                List<Double> values = new ArrayList<>();
+                int n = r.nextInt(6);
+                for (int i = 0; i < n; i++) {
+                    values.add(number(r, splits));
+                }
+                return values;
+            }
+            case DATE:
+                return java.time.LocalDate.ofEpochDay(r.nextInt(40_000) - 10_000).toString();
+            case TIMESTAMP:
+                return java.time.Instant.ofEpochSecond(r.nextInt(2_000_000_000) - 500_000_000L,
+                        r.nextInt(1000) * 1_000_000L).toString();
             default:
                 double d = number(r, splits);
                 return f.type() == dev.mlserve.scoring.bundle.FieldType.FLOAT ? (double) (float) d : d;
@@ -154,12 +190,19 @@ public final class SampleRecords {
         return r.nextGaussian() * Math.pow(10, r.nextInt(5));
     }
 
-    /** Categories by StringIndexer input column, finite splits by Bucketizer input column. */
+    /**
+     * Categories by StringIndexer input column, finite splits by Bucketizer input column, vector
+     * sizes by the column a VectorSizeHint or a predictor reads.
+     */
     private static void collect(PipelineModel model, Map<String, List<String>> categories,
-                                Map<String, List<Double>> splits) {
+                                Map<String, List<Double>> splits, Map<String, Integer> vectorSizes) {
         for (Transformer stage : model.stages()) {
             if (stage instanceof PipelineModel nested) {
-                collect(nested, categories, splits);
+                collect(nested, categories, splits, vectorSizes);
+            } else if (stage instanceof VectorSizeHint hint && hint.isDefined(hint.size())) {
+                vectorSizes.putIfAbsent(hint.getInputCol(), hint.getSize());
+            } else if (stage instanceof PredictionModel<?, ?> predictor) {
+                vectorSizes.putIfAbsent(predictor.getFeaturesCol(), predictor.numFeatures());
             } else if (stage instanceof StringIndexerModel m) {
                 String[] inputs = m.isSet(m.inputCols()) ? m.getInputCols() : new String[] {m.getInputCol()};
                 for (int i = 0; i < inputs.length; i++) {

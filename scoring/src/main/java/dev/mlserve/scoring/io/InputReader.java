@@ -26,6 +26,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
@@ -99,7 +100,7 @@ public final class InputReader {
         Dataset<Row> lines = literal(spark).text(path).filter(functions.trim(functions.col("value")).notEqual(""));
         StructType input = new StructType();
         for (FieldSpec f : metadata.inputSchema()) {
-            input = input.add(f.name(), f.type().sparkType(), true);
+            input = input.add(f.sparkField(true));
         }
         StructType out = withOutputs(input.add(ValidatedInput.ERRORS, DataTypes.StringType, true)
                 .add(ValidatedInput.SOURCE, DataTypes.StringType, true), scoring);
@@ -149,12 +150,12 @@ public final class InputReader {
         List<String> columns = new ArrayList<>();
         for (StructField c : input.fields()) {
             FieldSpec f = fields.get(c.name());
-            out = out.add(c.name(), f == null ? c.dataType() : f.type().sparkType(), true);
+            out = out.add(f == null ? new StructField(c.name(), c.dataType(), true, Metadata.empty()) : f.sparkField(true));
             columns.add(c.name());
         }
         for (FieldSpec f : metadata.inputSchema()) {
             if (!columns.contains(f.name())) {
-                out = out.add(f.name(), f.type().sparkType(), true);
+                out = out.add(f.sparkField(true));
                 columns.add(f.name());
             }
         }

@@ -165,11 +165,17 @@ final class OutputWriter {
         return out;
     }
 
-    /** CSV has no nested types: arrays, maps and structs become JSON strings. */
+    /**
+     * CSV has no nested types: arrays, maps and structs become JSON strings, and an input vector
+     * the JSON array of its values (a form the bundle reads back).
+     */
     private static Dataset<Row> nestedToJson(Dataset<Row> df) {
         Dataset<Row> out = df;
         for (StructField f : df.schema().fields()) {
-            if (f.dataType() instanceof ArrayType || f.dataType() instanceof MapType
+            if (f.dataType().equals(SQLDataTypes.VectorType())) { // an input vector passed through: its values
+                out = out.withColumn(f.name(), org.apache.spark.sql.functions.to_json(
+                        functions.vector_to_array(new Column(f.name()), "float64")));
+            } else if (f.dataType() instanceof ArrayType || f.dataType() instanceof MapType
                     || f.dataType() instanceof StructType) {
                 out = out.withColumn(f.name(), org.apache.spark.sql.functions.to_json(new Column(f.name())));
             }

@@ -80,7 +80,8 @@ public final class RecordValidator implements Serializable {
 
     /**
      * Converts one record to values in schema order typed for Spark (String, Double, Float,
-     * Integer, Long, Boolean or null). Appends every problem of this record to {@code violations}
+     * Integer, Long, Boolean, an ML {@code Vector}, a Scala {@code Seq} of String or Double,
+     * {@code java.sql.Date}, {@code java.sql.Timestamp} or null). Appends every problem of this record to {@code violations}
      * (with {@code index} as the record number) and returns null when there was any.
      */
     public Object[] convert(int index, Map<String, ?> record, List<Violation> violations) {
@@ -109,6 +110,9 @@ public final class RecordValidator implements Serializable {
             }
             present++;
             Object value = convertValue(field.type(), raw);
+            if (field.size() != null && value instanceof org.apache.spark.ml.linalg.Vector v && v.size() != field.size()) {
+                value = new Bad("expected a vector of size " + field.size() + ", got size " + v.size());
+            }
             if (value instanceof Bad bad) {
                 violations.add(new Violation(index, field.name(), bad.reason()));
                 problems++;
@@ -169,6 +173,16 @@ public final class RecordValidator implements Serializable {
         return rows;
     }
 
+    /**
+     * The JSON form of a value as {@link #convert} returns it or a Spark row holds it, which this
+     * validator reads back to the same value: dense vectors as arrays, sparse ones as
+     * {@code {"size","indices","values"}}, arrays as lists, dates as {@code yyyy-MM-dd}, timestamps
+     * as ISO-8601 instants in UTC, structs as objects; other values as they are.
+     */
+    public static Object jsonForm(Object value) {
+        return TypedValues.jsonForm(value);
+    }
+
     /** The names the schema does not know, in the order given. */
     public List<String> unknownFields(Collection<String> names) {
         List<String> unknown = new ArrayList<>();
@@ -190,6 +204,7 @@ public final class RecordValidator implements Serializable {
             case BOOLEAN -> raw instanceof Boolean ? raw : expected(type, raw);
             case DOUBLE, FLOAT -> raw instanceof Number n ? floating(type, n) : expected(type, raw);
             case INT, LONG -> integral(type, raw);
+            case VECTOR, ARRAY_STRING, ARRAY_DOUBLE, DATE, TIMESTAMP -> TypedValues.convert(type, raw);
         };
     }
 
@@ -202,6 +217,13 @@ public final class RecordValidator implements Serializable {
             return null;
         }
         switch (type) {
+            case VECTOR:
+            case ARRAY_STRING:
+            case ARRAY_DOUBLE:
+                return TypedValues.fromJsonText(type, t);
+            case DATE:
+            case TIMESTAMP:
+                return TypedValues.convert(type, t);
             case BOOLEAN:
                 if (t.equalsIgnoreCase("true")) {
                     return Boolean.TRUE;
@@ -237,7 +259,7 @@ public final class RecordValidator implements Serializable {
         }
     }
 
-    private static Object floating(FieldType type, Number n) {
+    static Object floating(FieldType type, Number n) {
         double d = n.doubleValue();
         if (!(n instanceof Double || n instanceof Float) && !Double.isFinite(d)) {
             return outOfRange(type); // BigDecimal or BigInteger beyond double
@@ -352,7 +374,7 @@ public final class RecordValidator implements Serializable {
         return null;
     }
 
-    private static Bad expected(FieldType type, Object raw) {
+    static Bad expected(FieldType type, Object raw) {
         return new Bad("expected " + type.jsonName() + ", got " + describe(raw));
     }
 
@@ -364,7 +386,7 @@ public final class RecordValidator implements Serializable {
         return new Bad("out of range for " + type.jsonName());
     }
 
-    private static Bad cannotParse(FieldType type, String text) {
+    static Bad cannotParse(FieldType type, String text) {
         return new Bad("cannot parse " + quote(text) + " as " + type.jsonName());
     }
 
@@ -396,11 +418,17 @@ public final class RecordValidator implements Serializable {
         if (value instanceof Boolean) {
             return "boolean";
         }
-        if (value instanceof List || value instanceof Object[]) {
+        if (value instanceof List || value instanceof Object[] || value instanceof scala.collection.Seq) {
             return "array";
         }
-        if (value instanceof Map) {
+        if (value instanceof Map || value instanceof org.apache.spark.sql.Row) {
             return "object";
+        }
+        if (value instanceof org.apache.spark.ml.linalg.Vector) {
+            return "vector";
+        }
+        if (value instanceof java.util.Date || value instanceof java.time.temporal.Temporal) {
+            return "date or time";
         }
         if (value instanceof byte[]) {
             return "binary";
@@ -450,6 +478,6 @@ public final class RecordValidator implements Serializable {
     }
 
     /** A conversion failure; never stored, so it need not be serializable. */
-    private record Bad(String reason) {
+    record Bad(String reason) {
     }
 }

@@ -8,7 +8,10 @@ import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Row;
 import scala.collection.JavaConverters;
 
-/** Spark values to plain JSON-ready Java values: vectors become double arrays. */
+/**
+ * Spark values to plain JSON-ready Java values: vectors become double arrays, dates
+ * {@code yyyy-MM-dd} and timestamps ISO-8601 instants in UTC.
+ */
 public final class OutputValues {
     private OutputValues() {
     }
@@ -19,6 +22,15 @@ public final class OutputValues {
         }
         if (value instanceof org.apache.spark.mllib.linalg.Vector v) {
             return v.toArray();
+        }
+        if (value instanceof java.sql.Date d) {
+            return d.toLocalDate().toString();
+        }
+        if (value instanceof java.sql.Timestamp t) {
+            return t.toInstant().toString();
+        }
+        if (value instanceof java.time.LocalDate || value instanceof java.time.Instant) {
+            return value.toString();
         }
         if (value instanceof scala.collection.Seq<?> seq) {
             List<Object> list = new ArrayList<>();

@@ -181,7 +181,7 @@ public final class PipelineScorer implements Scorer {
         if (schema == null) {
             StructType fields = new StructType();
             for (FieldSpec f : metadata.inputSchema()) {
-                fields = fields.add(f.name(), f.type().sparkType(), true);
+                fields = fields.add(f.sparkField(true));
             }
             schema = transform(session().createDataFrame(List.of(), fields)).schema();
             transformedSchema = schema;
