@@ -270,6 +270,66 @@ class CliTest {
     }
 
     @Test
+    void bundle_ofAPipelineTrainedOnLibsvm_withAParquetSample_takesTheVectorAndItsSize_andPredictMatchesTransform()
+            throws Exception {
+        StringBuilder libsvm = new StringBuilder();
+        java.util.Random random = new java.util.Random(3);
+        for (int i = 0; i < 200; i++) {
+            libsvm.append(i % 2);
+            for (int k = 1; k <= 6; k++) {
+                if (random.nextInt(3) > 0) {
+                    libsvm.append(' ').append(k).append(':').append(random.nextInt(100) / 10.0 + (i % 2) * k);
+                }
+            }
+            libsvm.append('\n');
+        }
+        Path file = dir.resolve("train.libsvm");
+        Files.writeString(file, libsvm);
+        Dataset<Row> data = SPARK.read().format("libsvm").load(file.toString());
+        PipelineModel model = new org.apache.spark.ml.Pipeline().setStages(new org.apache.spark.ml.PipelineStage[] {
+            new org.apache.spark.ml.feature.MinMaxScaler().setInputCol("features").setOutputCol("scaled"),
+            new org.apache.spark.ml.classification.LogisticRegression().setFeaturesCol("scaled").setMaxIter(10)})
+                .fit(data);
+        Path saved = dir.resolve("libsvm-pipeline");
+        model.write().save(saved.toString());
+        Path sample = dir.resolve("features.parquet");
+        data.select("features").limit(50).coalesce(1).write().parquet(sample.toString());
+
+        Result r = run("", "bundle", "--pipeline", saved.toString(), "--sample", sample.toString(), "--name",
+                "libsvm", "--version", "1", "--out", dir.resolve("wrapped").toString());
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.json().at("/metadata/inputSchema").toString())
+                .isEqualTo("[{\"name\":\"features\",\"type\":\"vector\",\"nullable\":true,\"size\":6}]");
+        assertThat(Files.readAllLines(dir.resolve("wrapped/libsvm/1/samples.jsonl"))).hasSize(50);
+        String body = """
+                {"records": [{"features": {"size": 6, "indices": [0, 4], "values": [1.5, 7.25]}},
+                             {"features": [0.5, 1, 2, 3, 4, 5.5]},
+                             {"features": {"type": 0, "size": 6, "indices": [], "values": []}}]}""";
+        Result predicted = run(body, "predict", "--bundle", dir.resolve("wrapped/libsvm/1").toString());
+        assertThat(predicted.code()).as(predicted.err()).isZero();
+        Dataset<Row> frame = SPARK.createDataFrame(List.of(
+                org.apache.spark.sql.RowFactory.create(org.apache.spark.ml.linalg.Vectors.sparse(6, new int[] {0, 4},
+                        new double[] {1.5, 7.25})),
+                org.apache.spark.sql.RowFactory.create(org.apache.spark.ml.linalg.Vectors.dense(0.5, 1, 2, 3, 4, 5.5)),
+                org.apache.spark.sql.RowFactory.create(org.apache.spark.ml.linalg.Vectors.sparse(6, new int[0],
+                        new double[0]))), data.select("features").schema());
+        assertThat(Json.MAPPER.readTree(predicted.out()).get("predictions").toString())
+                .isEqualTo(Parity.exact(Parity.plainTransform(model, frame, List.of("prediction", "probability"))));
+
+        Result wrongSize = run("{\"records\": [{\"features\": [1, 2]}]}", "predict", "--bundle",
+                dir.resolve("wrapped/libsvm/1").toString());
+        assertThat(wrongSize.code()).isEqualTo(2);
+        assertThat(wrongSize.out()).contains("expected a vector of size 6, got size 2");
+
+        Result ddl = run("", "bundle", "--pipeline", saved.toString(), "--schema", "features VECTOR NOT NULL",
+                "--name", "libsvm", "--version", "2", "--out", dir.resolve("wrapped").toString());
+        assertThat(ddl.code()).as(ddl.err()).isZero();
+        assertThat(ddl.json().at("/metadata/inputSchema").toString())
+                .isEqualTo("[{\"name\":\"features\",\"type\":\"vector\",\"nullable\":false}]");
+    }
+
+    @Test
     void demo_overAStoreWithTheBundle_answersEveryStep_andARerunFindsTheUploadAlreadyScored() throws Exception {
         Path store = dir.resolve("demo-store");
         BundleFiles.copyTree(demoBundle, store.resolve("models/churn/1"));
