@@ -25,6 +25,7 @@ import dev.mlserve.scoring.io.FileScorer;
 import dev.mlserve.scoring.io.Manifest;
 import dev.mlserve.scoring.io.RunInfo;
 import dev.mlserve.scoring.json.Json;
+import dev.mlserve.scoring.schema.TypedRecords;
 import dev.mlserve.scoring.spark.SparkSessions;
 import dev.mlserve.scoring.spark.SparkSettings;
 import dev.mlserve.scoring.store.S3Clients;
@@ -243,7 +244,7 @@ public final class Cli {
             throw new ModelNotFoundException("the bundle at " + dir + " is version " + bundle.metadata().version()
                     + ", not '" + request.version() + "'");
         }
-        List<Map<String, Object>> records = request.validated(bundle.metadata().inputSchema());
+        TypedRecords records = request.validated(bundle.metadata().inputSchema());
         // as the API function answers: the row-level fast path when the bundle's check passes
         FastPathScorer scorer = ScorerProvider.of(spark.get()).scorer(bundle);
         List<Map<String, Object>> predictions = null;

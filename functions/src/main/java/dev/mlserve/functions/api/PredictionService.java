@@ -12,6 +12,7 @@ import dev.mlserve.scoring.bundle.BundleFiles;
 import dev.mlserve.scoring.bundle.BundleMetadata;
 import dev.mlserve.scoring.error.BadInputException;
 import dev.mlserve.scoring.error.Violation;
+import dev.mlserve.scoring.schema.TypedRecords;
 import dev.mlserve.scoring.score.Scorer;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -78,13 +79,13 @@ public final class PredictionService {
         String version = models.resolveVersion(model, body.version());
         facts.version(version);
         BundleMetadata metadata = models.metadata(model, version);
-        List<Map<String, Object>> records = body.validated(metadata.inputSchema());
+        TypedRecords records = body.validated(metadata.inputSchema());
         return decision.inline()
                 ? inline(model, version, records, body.outputs(), decision, facts)
                 : batch(model, version, records, body.outputs(), metadata, decision, request, facts);
     }
 
-    private ApiResponse inline(String model, String version, List<Map<String, Object>> records, List<String> outputs,
+    private ApiResponse inline(String model, String version, TypedRecords records, List<String> outputs,
                                RouteDecision decision, RequestFacts facts) {
         Scorer scorer = models.scorer(model, version);
         List<Map<String, Object>> predictions = scorer.predict(records, outputs);
@@ -93,11 +94,11 @@ public final class PredictionService {
         return new ApiResponse(200, withRoute(body, decision), routeHeaders(decision, Map.of()));
     }
 
-    private ApiResponse batch(String model, String version, List<Map<String, Object>> records, List<String> outputs,
+    private ApiResponse batch(String model, String version, TypedRecords records, List<String> outputs,
                               BundleMetadata metadata, RouteDecision decision, ApiRequest request,
                               RequestFacts facts) {
         requireBatchOutputs(outputs, metadata);
-        JobStatus status = batch.submit(model, version, records, decision,
+        JobStatus status = batch.submit(model, version, records.jsonRecords(), decision,
                 request.header(BatchSubmitter.IDEMPOTENCY_HEADER));
         facts.jobId(status.jobId()).batched(records.size());
         String statusUrl = statusUrl(request, status.jobId());

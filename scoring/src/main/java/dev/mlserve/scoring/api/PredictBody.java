@@ -10,6 +10,7 @@ import dev.mlserve.scoring.error.BadInputException;
 import dev.mlserve.scoring.error.Violation;
 import dev.mlserve.scoring.json.Json;
 import dev.mlserve.scoring.schema.RecordValidator;
+import dev.mlserve.scoring.schema.TypedRecords;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
@@ -197,28 +198,15 @@ public record PredictBody(List<Object> records, String version, List<String> out
     }
 
     /**
-     * Checks every record against the bundle's input schema (unknown fields refused, as for every
-     * API request) and answers them as maps of field name to a value typed for Spark, in schema
-     * order: what is scored inline and what is staged for a batch job.
+     * Checks every record against the bundle's input schema once (unknown fields refused, as for
+     * every API request; CSV cells parsed as text): the typed rows are what is scored inline, and
+     * their JSON form what is staged for a batch job.
      *
      * @throws BadInputException when there are no records, or naming the bad records and fields (the
      *     first {@link BadInputException#MAX_DETAILS} problems, the rest counted)
      */
-    public List<Map<String, Object>> validated(List<FieldSpec> schema) {
-        if (records.isEmpty()) {
-            throw new BadInputException("request has no records",
-                    List.of(new Violation(-1, "records", "at least one record is required")));
-        }
-        List<Object[]> rows = new RecordValidator(schema, values, false).convertAll(records);
-        List<Map<String, Object>> typed = new ArrayList<>(rows.size());
-        for (Object[] row : rows) {
-            Map<String, Object> record = new LinkedHashMap<>(schema.size() * 2);
-            for (int i = 0; i < row.length; i++) {
-                record.put(schema.get(i).name(), row[i]);
-            }
-            typed.add(record);
-        }
-        return typed;
+    public TypedRecords validated(List<FieldSpec> schema) {
+        return TypedRecords.validate(schema, values, records);
     }
 
     /** The same body with another version and output selection. */

@@ -3,6 +3,7 @@ package dev.mlserve.scoring.fast;
 import dev.mlserve.scoring.bundle.Bundle;
 import dev.mlserve.scoring.bundle.BundleMetadata;
 import dev.mlserve.scoring.schema.RecordValidator;
+import dev.mlserve.scoring.schema.TypedRecords;
 import dev.mlserve.scoring.score.PipelineScorer;
 import dev.mlserve.scoring.score.Scorer;
 import java.util.ArrayList;
@@ -322,14 +323,14 @@ public final class FastPathScorer implements Scorer {
     }
 
     @Override
-    public List<Map<String, Object>> predict(List<?> records, List<String> outputs) {
+    public List<Map<String, Object>> predict(TypedRecords records, List<String> outputs) {
         List<String> columns = spark.resolveOutputs(outputs);
         FastPipeline fast = this.fast;
-        if (fast == null || records == null || records.isEmpty() || !fast.covers(columns)) {
+        if (fast == null || !fast.covers(columns)) {
             sparkRequests.incrementAndGet();
             return spark.predict(records, outputs);
         }
-        List<Object[]> rows = validator.convertAll(records);
+        List<Object[]> rows = records.requireSchema(spark.metadata().inputSchema()).rows();
         List<Map<String, Object>> predictions = new ArrayList<>(rows.size());
         try {
             for (Object[] values : rows) {

@@ -8,6 +8,7 @@ import dev.mlserve.scoring.error.BadInputException;
 import dev.mlserve.scoring.error.BundleFormatException;
 import dev.mlserve.scoring.error.Violation;
 import dev.mlserve.scoring.schema.RecordValidator;
+import dev.mlserve.scoring.schema.TypedRecords;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -120,13 +121,9 @@ public final class PipelineScorer implements Scorer {
     }
 
     @Override
-    public List<Map<String, Object>> predict(List<?> records, List<String> outputs) {
+    public List<Map<String, Object>> predict(TypedRecords records, List<String> outputs) {
         List<String> columns = resolveOutputs(outputs);
-        if (records == null || records.isEmpty()) {
-            throw new BadInputException("request has no records",
-                    List.of(new Violation(-1, "records", "at least one record is required")));
-        }
-        List<Object[]> values = validator.convertAll(records);
+        List<Object[]> values = records.requireSchema(metadata.inputSchema()).rows();
         List<Row> rows = new ArrayList<>(values.size());
         for (Object[] v : values) {
             rows.add(RowFactory.create(v));

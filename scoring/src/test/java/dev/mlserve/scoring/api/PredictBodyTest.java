@@ -35,7 +35,7 @@ class PredictBodyTest {
         assertThat(body.version()).isEqualTo("2");
         assertThat(body.outputs()).containsExactly("prediction");
         assertThat(body.values()).isEqualTo(RecordValidator.Mode.JSON);
-        assertThat(body.validated(SCHEMA)).containsExactly(record("basic", 12.5, 3, true));
+        assertThat(body.validated(SCHEMA).jsonRecords()).containsExactly(record("basic", 12.5, 3, true));
     }
 
     @Test
@@ -45,7 +45,7 @@ class PredictBodyTest {
                                      "data": [["basic", 12.5, 3, true], ["pro", null, 0, false]]}}""", null);
 
         assertThat(body.format()).isEqualTo("dataframe_split");
-        assertThat(body.validated(SCHEMA)).isEqualTo(TWO_RECORDS);
+        assertThat(body.validated(SCHEMA).jsonRecords()).isEqualTo(TWO_RECORDS);
     }
 
     @Test
@@ -64,7 +64,7 @@ class PredictBodyTest {
                                        {"plan": "pro", "tenure": null, "visits": 0, "autopay": false}]}""", null);
 
         assertThat(body.format()).isEqualTo("dataframe_records");
-        assertThat(body.validated(SCHEMA)).isEqualTo(TWO_RECORDS);
+        assertThat(body.validated(SCHEMA).jsonRecords()).isEqualTo(TWO_RECORDS);
     }
 
     @Test
@@ -74,7 +74,7 @@ class PredictBodyTest {
                                {"plan": "pro", "visits": 0, "autopay": false}], "version": 3}""", null);
 
         assertThat(body.version()).isEqualTo("3");
-        assertThat(body.validated(SCHEMA)).isEqualTo(TWO_RECORDS);
+        assertThat(body.validated(SCHEMA).jsonRecords()).isEqualTo(TWO_RECORDS);
     }
 
     @Test
@@ -83,7 +83,7 @@ class PredictBodyTest {
                 {"inputs": [{"plan": "basic", "tenure": 12.5, "visits": 3, "autopay": true},
                             {"plan": "pro", "tenure": null, "visits": 0, "autopay": false}]}""", null);
 
-        assertThat(body.validated(SCHEMA)).isEqualTo(TWO_RECORDS);
+        assertThat(body.validated(SCHEMA).jsonRecords()).isEqualTo(TWO_RECORDS);
     }
 
     @Test
@@ -93,7 +93,7 @@ class PredictBodyTest {
                             "autopay": [true, false]}}""", null);
 
         assertThat(body.format()).isEqualTo("inputs");
-        assertThat(body.validated(SCHEMA)).isEqualTo(TWO_RECORDS);
+        assertThat(body.validated(SCHEMA).jsonRecords()).isEqualTo(TWO_RECORDS);
     }
 
     @Test
@@ -207,7 +207,7 @@ class PredictBodyTest {
         assertThat(body.format()).isEqualTo("csv");
         assertThat(body.values()).isEqualTo(RecordValidator.Mode.TEXT);
         assertThat(body.records()).hasSize(2);
-        assertThat(body.validated(SCHEMA)).isEqualTo(TWO_RECORDS);
+        assertThat(body.validated(SCHEMA).jsonRecords()).isEqualTo(TWO_RECORDS);
     }
 
     @Test
