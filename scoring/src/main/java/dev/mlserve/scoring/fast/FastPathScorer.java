@@ -125,9 +125,13 @@ public final class FastPathScorer implements Scorer {
         FastPathCompiler.Compilation compiled = FastPathCompiler.compile(spark.model(), m.sparkSchema(), loaded);
         SelfCheck.Recorded recorded = loaded.recorded();
         FastPathScorer scorer;
-        if (!compiled.supported()) {
-            // No hand-written steps, so nothing was recorded: Spark's own plan, compiled once the
-            // session is up (transform would need it anyway), and checked against transform.
+        if (!compiled.supported() && loaded.plan() != null && recorded != null) {
+            // Spark's own plan, compiled when the bundle was written: checked against the answers
+            // transform recorded then, and answering before the session is up.
+            scorer = recordedOrOff(spark, validator, loaded.plan(), recorded, "plan compiled at bundle time");
+        } else if (!compiled.supported()) {
+            // An older snapshot without the plan: Spark's own plan, compiled once the session is
+            // up (transform would need it anyway), and checked against transform.
             FastPathCompiler.Compilation plan = PlanCompiler.compile(spark.session(), spark.model(), m.sparkSchema());
             if (plan.supported()) {
                 scorer = checked(spark, plan.pipeline(), samples(bundle, spark));
@@ -139,19 +143,28 @@ public final class FastPathScorer implements Scorer {
         } else if (recorded == null) {
             scorer = checked(spark, compiled.pipeline(), syntheticSamples(spark));
         } else {
-            SelfCheck.Result check = SelfCheck.replay(recorded, validator, compiled.pipeline(), spark.availableOutputs());
-            if (!check.passed()) {
-                LOG.warn("fast path disabled: model={} version={} check against recorded transform answers failed: {}",
-                        m.name(), m.version(), check.describe());
-                scorer = new FastPathScorer(spark, validator, null, "self-check failed: " + check.describe());
-            } else {
-                scorer = new FastPathScorer(spark, validator, compiled.pipeline(), "on: recorded check "
-                        + check.describe() + "; live check pending", recorded.records());
-            }
+            scorer = recordedOrOff(spark, validator, compiled.pipeline(), recorded, "hand-written steps");
         }
         LOG.info("bundle loaded from snapshot: model={} version={} fastPath={} ms={}", m.name(), m.version(),
                 scorer.fastPathEnabled(), (System.nanoTime() - start) / 1_000_000);
         return Optional.of(scorer);
+    }
+
+    /**
+     * Enabled at once when the candidate gives the answers transform recorded in the snapshot (the
+     * same check then runs against transform itself in the background), else off.
+     */
+    private static FastPathScorer recordedOrOff(PipelineScorer spark, RecordValidator validator, FastPipeline candidate,
+                                                SelfCheck.Recorded recorded, String kind) {
+        BundleMetadata m = spark.metadata();
+        SelfCheck.Result check = SelfCheck.replay(recorded, validator, candidate, spark.availableOutputs());
+        if (!check.passed()) {
+            LOG.warn("fast path disabled: model={} version={} check against recorded transform answers failed: {}",
+                    m.name(), m.version(), check.describe());
+            return new FastPathScorer(spark, validator, null, "self-check failed: " + check.describe());
+        }
+        return new FastPathScorer(spark, validator, candidate, "on: recorded check " + check.describe() + " ("
+                + kind + "); live check pending", recorded.records());
     }
 
     static List<Map<String, Object>> syntheticSamples(PipelineScorer spark) {

@@ -63,7 +63,7 @@ public final class PipelineSnapshot {
     public static final String FILE = "pipeline.snapshot";
     private static final Logger LOG = LoggerFactory.getLogger(PipelineSnapshot.class);
     private static final String MAGIC = "mlserve-pipeline-snapshot";
-    private static final int FORMAT = 2;
+    static final int FORMAT = 3;
     /** Rows of a DataFrame-valued stage field kept in a snapshot at most (Imputer: one row). */
     private static final int MAX_FRAME_ROWS = 10_000;
     /**
@@ -82,6 +82,10 @@ public final class PipelineSnapshot {
                     + "org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;"
                     + "org.apache.spark.util.collection.**;"
                     + "dev.mlserve.scoring.fast.PipelineSnapshot$FrameRef;dev.mlserve.scoring.fast.SelfCheck$Recorded;"
+                    // a pipeline compiled from Spark's plan: its bound expressions, as Spark ships them to tasks
+                    + "dev.mlserve.scoring.fast.FastPipeline;dev.mlserve.scoring.fast.Step;dev.mlserve.scoring.fast.PlanCompiler$PlanStep;"
+                    + "dev.mlserve.scoring.fast.PlanCompiler$PlanStep$Node;org.apache.spark.sql.catalyst.**;"
+                    + "org.apache.spark.unsafe.types.UTF8String;org.apache.spark.unsafe.types.CalendarInterval;"
                     + "breeze.**;scala.**;java.lang.*;java.lang.invoke.SerializedLambda;java.util.*;java.math.*;!*");
 
     /**
@@ -93,17 +97,27 @@ public final class PipelineSnapshot {
         private final PipelineModel model;
         private final SelfCheck.Recorded recorded;
         private final List<FrameRef> frames;
+        private final FastPipeline plan;
         private boolean attached;
 
-        Loaded(PipelineModel model, SelfCheck.Recorded recorded, List<FrameRef> frames) {
+        Loaded(PipelineModel model, SelfCheck.Recorded recorded, List<FrameRef> frames, FastPipeline plan) {
             this.model = model;
             this.recorded = recorded;
             this.frames = List.copyOf(frames);
+            this.plan = plan;
             this.attached = frames.isEmpty();
         }
 
         PipelineModel model() {
             return model;
+        }
+
+        /**
+         * The pipeline compiled from Spark's plan when the bundle was written (no hand-written steps
+         * cover it), else null: evaluated without a session, so a cold start answers at once.
+         */
+        FastPipeline plan() {
+            return plan;
         }
 
         SelfCheck.Recorded recorded() {
@@ -173,8 +187,14 @@ public final class PipelineSnapshot {
             List<Map<String, Object>> checked = samples == null || samples.isEmpty()
                     ? FastPathScorer.syntheticSamples(scorer) : samples;
             FastPathCompiler.Compilation compiled = FastPathCompiler.compile(model, metadata.sparkSchema());
-            SelfCheck.Recorded recorded = compiled.supported()
-                    ? SelfCheck.record(scorer, FastPathScorer.validator(scorer), compiled.pipeline(), checked) : null;
+            FastPipeline plan = null;
+            if (!compiled.supported()) {
+                FastPathCompiler.Compilation fromPlan = PlanCompiler.compile(spark, model, metadata.sparkSchema());
+                plan = fromPlan.supported() ? fromPlan.pipeline() : null;
+            }
+            FastPipeline recordedFor = compiled.supported() ? compiled.pipeline() : plan;
+            SelfCheck.Recorded recorded = recordedFor != null
+                    ? SelfCheck.record(scorer, FastPathScorer.validator(scorer), recordedFor, checked) : null;
             try (OutputStream raw = new BufferedOutputStream(Files.newOutputStream(partial))) {
                 DataOutputStream header = new DataOutputStream(raw);
                 header.writeUTF(MAGIC);
@@ -190,6 +210,7 @@ public final class PipelineSnapshot {
                 out.writeObject(model);
                 out.writeObject(recorded);
                 out.writeObject(new ArrayList<>(frames));
+                out.writeObject(plan);
                 out.flush();
             }
             verifyReadBack(spark, bundleDirectory, partial, metadata, scorer, checked);
@@ -322,23 +343,26 @@ public final class PipelineSnapshot {
             Object model;
             Object recorded;
             Object frames;
+            Object plan;
             try {
                 model = in.readObject();
                 recorded = in.readObject();
                 frames = in.readObject();
+                plan = in.readObject();
             } catch (java.io.InvalidClassException e) {
                 return unusable(file, e + (in.refused == null ? "" : " (refused: " + in.refused + ")"));
             }
             if (!(model instanceof PipelineModel pipeline)
                     || recorded != null && !(recorded instanceof SelfCheck.Recorded)
-                    || !(frames instanceof ArrayList<?> list) || !list.stream().allMatch(FrameRef.class::isInstance)) {
+                    || !(frames instanceof ArrayList<?> list) || !list.stream().allMatch(FrameRef.class::isInstance)
+                    || plan != null && !(plan instanceof FastPipeline)) {
                 return unusable(file, "unexpected content");
             }
             @SuppressWarnings("unchecked")
             List<FrameRef> frameRefs = (List<FrameRef>) list;
             LOG.info("pipeline snapshot read: bundle={} stages={} ms={}", bundleDirectory, pipeline.stages().length,
                     (System.nanoTime() - start) / 1_000_000);
-            return Optional.of(new Loaded(pipeline, (SelfCheck.Recorded) recorded, frameRefs));
+            return Optional.of(new Loaded(pipeline, (SelfCheck.Recorded) recorded, frameRefs, (FastPipeline) plan));
         } catch (IOException | ClassNotFoundException | RuntimeException e) {
             return unusable(file, e.toString());
         }

@@ -83,7 +83,8 @@ class PipelineSnapshotTest {
             assertThat(jobsDuringLoad).as(kind + ": Spark jobs while loading from the snapshot").isZero();
             assertThat(scorer.fastPathEnabled()).as(scorer.fastPathStatus()).isTrue();
             // the background check may already have finished
-            assertThat(scorer.fastPathStatus()).matches("on: (recorded check identical on \\d+ records; live check pending"
+            assertThat(scorer.fastPathStatus()).matches("on: (recorded check identical on \\d+ records \\(hand-written steps\\);"
+                    + " live check pending"
                     + "|self-check identical on \\d+ records \\(recorded and live\\))");
             assertThat(scorer.awaitVerification(Duration.ofMinutes(2)))
                     .startsWith("on: self-check identical on ").endsWith("(recorded and live)");
@@ -97,6 +98,56 @@ class PipelineSnapshotTest {
                     .as(kind + " transform of the deserialized pipeline").isEqualTo(expected);
             assertThat(scorer.fastRequests()).isEqualTo(2);
         }
+    }
+
+    @Test
+    void aPipelineCompiledFromSparksPlan_isInTheSnapshot_andAnswersBeforeTheSessionExists_exactlyLikeTransform()
+            throws Exception {
+        SparkSession spark = TestSpark.session();
+        StructType schema = new StructType().add("text", DataTypes.StringType).add("x", DataTypes.DoubleType);
+        List<Row> rows = new java.util.ArrayList<>();
+        java.util.Random random = new java.util.Random(4);
+        String[] words = {"free", "offer", "meeting", "notes", "win", "lunch"};
+        for (int i = 0; i < 200; i++) {
+            String text = words[random.nextInt(6)] + " " + words[random.nextInt(6)];
+            rows.add(RowFactory.create(text, random.nextGaussian(), text.contains("free") || text.contains("win") ? 1.0 : 0.0));
+        }
+        Dataset<Row> data = spark.createDataFrame(rows, schema.add("label", DataTypes.DoubleType));
+        PipelineModel model = new Pipeline().setStages(new PipelineStage[] {
+            new Tokenizer().setInputCol("text").setOutputCol("words"),
+            new org.apache.spark.ml.feature.HashingTF().setInputCol("words").setOutputCol("tf").setNumFeatures(32),
+            new org.apache.spark.ml.feature.SQLTransformer().setStatement("SELECT *, x * 2 AS x2 FROM __THIS__"),
+            new org.apache.spark.ml.feature.VectorAssembler().setInputCols(new String[] {"tf", "x2"}).setOutputCol("f"),
+            new LogisticRegression().setFeaturesCol("f").setMaxIter(10)}).fit(data);
+        List<Map<String, Object>> samples = new java.util.ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            samples.add(Map.of("text", words[i % 6] + " " + words[(i * 5) % 6], "x", i / 7.0));
+        }
+        Bundle bundle = new BundleWriter(root).write(model, "text-plan", "1", schema, null, Map.of(), samples);
+        CountDownLatch sessionStarted = new CountDownLatch(1);
+        Supplier<SparkSession> starting = () -> {
+            try {
+                sessionStarted.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return spark;
+        };
+
+        Optional<FastPathScorer> loaded = assertTimeoutPreemptively(Duration.ofSeconds(60),
+                () -> FastPathScorer.loadSnapshot(starting, bundle), "loading waited for the session");
+        FastPathScorer scorer = loaded.orElseThrow();
+        List<Map<String, Object>> request = List.of(Map.of("text", "free lunch", "x", 0.25),
+                Map.of("text", "meeting notes notes", "x", -3.5));
+        List<Map<String, Object>> before = assertTimeoutPreemptively(Duration.ofSeconds(60),
+                () -> scorer.predict(request, null), "the fast path waited for the session");
+        sessionStarted.countDown();
+
+        assertThat(scorer.fastRequests()).isEqualTo(1);
+        assertThat(scorer.fastPathStatus()).contains("plan compiled at bundle time");
+        PipelineScorer plain = PipelineScorer.load(spark, bundle);
+        assertThat(Parity.exact(before)).isEqualTo(Parity.exact(plain.predict(request, null)));
+        assertThat(scorer.awaitVerification(Duration.ofMinutes(2))).endsWith("(recorded and live)");
     }
 
     @Test
@@ -171,7 +222,7 @@ class PipelineSnapshotTest {
         try (OutputStream raw = Files.newOutputStream(file)) {
             DataOutputStream header = new DataOutputStream(raw);
             header.writeUTF("mlserve-pipeline-snapshot");
-            header.writeInt(2);
+            header.writeInt(PipelineSnapshot.FORMAT);
             header.writeUTF(PipelineSnapshot.sparkVersion());
             header.writeUTF(PipelineSnapshot.scalaVersion());
             header.writeUTF(PipelineSnapshot.digest(bundle.pipelineDirectory()));
