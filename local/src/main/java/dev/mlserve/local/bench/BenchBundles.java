@@ -32,13 +32,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The bench's two bundles under {@code <dir>/models}: the demo churn bundle (TrainJob, logistic
- * regression) and {@value #FOREST} (the same churn data: indexed strings + imputed numbers into a
- * {@value #TREES}-tree random forest). Trained once, then reused.
+ * The bench's bundles under {@code <dir>/models}, all on the churn data: the demo churn bundle
+ * (TrainJob, logistic regression), {@value #FOREST} (indexed strings + imputed numbers into a
+ * {@value #TREES}-tree random forest), {@value #TEXT} (the classic text pipeline: the string
+ * columns as one text, Tokenizer + HashingTF + logistic regression) and {@value #SQL}
+ * (SQLTransformer arithmetic and CASE + MinMaxScaler + LinearSVC). The last two have no
+ * hand-written steps: their fast path is Spark's own plan. Trained once, then reused.
  */
 final class BenchBundles {
     static final String FOREST = "churn-forest";
     static final int TREES = 50;
+    static final String TEXT = "churn-text";
+    static final String SQL = "churn-sql";
     private static final Logger LOG = LoggerFactory.getLogger(BenchBundles.class);
     private static final String LABEL_INDEX = "label_index";
 
@@ -101,6 +106,56 @@ final class BenchBundles {
         Bundle bundle = new BundleWriter(models).write(model, FOREST, "1", input, null, metrics);
         data.unpersist();
         LOG.info("bench forest trained: trees={} auc={} ms={}", TREES, auc, (System.nanoTime() - start) / 1_000_000);
+        return bundle;
+    }
+
+    /** Tokenizer + HashingTF + logistic regression over the string columns joined into one text. */
+    static Bundle text(SparkSession spark, Path models) {
+        return fitted(spark, models, TEXT, List.of("plan", "contract", "paymentMethod", "region"),
+                new org.apache.spark.ml.feature.SQLTransformer().setStatement("SELECT *, concat_ws(' ', plan, contract,"
+                        + " replace(coalesce(paymentMethod, 'none'), '-', ' '), coalesce(region, 'none')) AS text"
+                        + " FROM __THIS__"),
+                new org.apache.spark.ml.feature.Tokenizer().setInputCol("text").setOutputCol("words"),
+                new org.apache.spark.ml.feature.HashingTF().setInputCol("words").setOutputCol("tf").setNumFeatures(256),
+                new org.apache.spark.ml.classification.LogisticRegression().setFeaturesCol("tf")
+                        .setLabelCol(LABEL_INDEX).setMaxIter(20));
+    }
+
+    /** SQLTransformer (arithmetic, CASE, coalesce, casts) + MinMaxScaler + LinearSVC. */
+    static Bundle sql(SparkSession spark, Path models) {
+        return fitted(spark, models, SQL, List.of("plan", "contract", "tenureMonths", "monthlyCharges", "supportCalls",
+                        "dataUsageGb", "paperlessBilling"),
+                new org.apache.spark.ml.feature.SQLTransformer().setStatement("SELECT *,"
+                        + " coalesce(tenureMonths, 0) * monthlyCharges AS spend,"
+                        + " CASE plan WHEN 'premium' THEN 2.0 WHEN 'standard' THEN 1.0 ELSE 0.0 END AS tier,"
+                        + " CASE WHEN contract = 'month-to-month' THEN 1.0 ELSE 0.0 END AS monthly,"
+                        + " cast(coalesce(supportCalls, 0) AS DOUBLE) AS calls,"
+                        + " coalesce(dataUsageGb, -1.0) AS usage, cast(paperlessBilling AS DOUBLE) AS paperless"
+                        + " FROM __THIS__"),
+                new VectorAssembler().setInputCols(new String[] {"spend", "tier", "monthly", "calls", "usage",
+                    "paperless", "monthlyCharges"}).setOutputCol("raw"),
+                new org.apache.spark.ml.feature.MinMaxScaler().setInputCol("raw").setOutputCol("features"),
+                new org.apache.spark.ml.classification.LinearSVC().setLabelCol(LABEL_INDEX).setMaxIter(20));
+    }
+
+    private static Bundle fitted(SparkSession spark, Path models, String name, List<String> inputs,
+                                 PipelineStage... stages) {
+        Path dir = models.resolve(name).resolve("1");
+        if (Files.isRegularFile(dir.resolve(Bundle.METADATA_FILE))) {
+            return reuse(spark, dir);
+        }
+        long start = System.nanoTime();
+        Dataset<Row> data = ChurnDemoData.generate(spark, 20_000, 11).drop(ChurnDemoData.ID);
+        Dataset<Row> labelled = new StringIndexer().setInputCol(ChurnDemoData.LABEL).setOutputCol(LABEL_INDEX)
+                .setStringOrderType("alphabetAsc").fit(data).transform(data).cache();
+        PipelineModel model = new Pipeline().setStages(stages).fit(labelled);
+        StructType input = new StructType(java.util.Arrays.stream(ChurnDemoData.SCHEMA.fields())
+                .filter(f -> inputs.contains(f.name())).toArray(StructField[]::new));
+        List<Map<String, Object>> samples = SampleRecords.fromData(labelled, dev.mlserve.scoring.bundle.BundleMetadata
+                .fieldsOf(input), SampleRecords.DEFAULT_COUNT, 11);
+        Bundle bundle = new BundleWriter(models).write(model, name, "1", input, null, Map.of(), samples);
+        labelled.unpersist();
+        LOG.info("bench bundle trained: name={} ms={}", name, (System.nanoTime() - start) / 1_000_000);
         return bundle;
     }
 }

@@ -18,6 +18,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.CatalystTypeConverters;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.Attribute;
+import org.apache.spark.sql.catalyst.expressions.InterpretedUnsafeProjection;
 import org.apache.spark.sql.catalyst.expressions.BasePredicate;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.NamedExpression;
@@ -176,6 +177,8 @@ public final class PlanCompiler {
         private final int[] targets;
         private final DataType[] types;
         private transient ThreadLocal<Compiled> compiled;
+        private transient volatile boolean codegenStarted;
+        private transient volatile boolean codegenReady;
 
         PlanStep(StructType inputSchema, List<Node> nodes, int[] targets, DataType[] types) {
             this.inputSchema = inputSchema;
@@ -208,21 +211,56 @@ public final class PlanCompiler {
             }
         }
 
+        /**
+         * This thread's evaluator. The first ones use Spark's interpreted projections, ready at once
+         * (a cold start answers without waiting for code generation); meanwhile one background thread
+         * generates and compiles the code (Spark caches the classes), and each thread moves to the
+         * generated projections on its next row once they are ready. Both are Spark's own
+         * evaluation of the same expressions and give the same answers.
+         */
         private Compiled compiled() {
             ThreadLocal<Compiled> local = compiled;
             if (local == null) {
                 synchronized (this) {
                     if (compiled == null) {
-                        compiled = ThreadLocal.withInitial(this::compile);
+                        compiled = ThreadLocal.withInitial(() -> compile(codegenReady));
                     }
                     local = compiled;
                 }
             }
-            return local.get();
+            Compiled c = local.get();
+            if (!c.generated()) {
+                if (codegenReady) {
+                    c = compile(true);
+                    local.set(c);
+                } else {
+                    startCodegen();
+                }
+            }
+            return c;
+        }
+
+        private synchronized void startCodegen() {
+            if (codegenStarted) {
+                return;
+            }
+            codegenStarted = true;
+            Thread thread = new Thread(() -> {
+                try {
+                    compile(true);
+                    codegenReady = true;
+                } catch (RuntimeException e) {
+                    // Spark's interpreted evaluation stays: same answers, slower
+                    org.slf4j.LoggerFactory.getLogger(PlanCompiler.class).warn(
+                            "code generation for a compiled plan failed, evaluating it interpreted: {}", e.toString());
+                }
+            }, "mlserve-plan-codegen");
+            thread.setDaemon(true);
+            thread.start();
         }
 
         @SuppressWarnings("unchecked")
-        private Compiled compile() {
+        private Compiled compile(boolean generated) {
             // A lambda's variable (aggregate(xs, 0D, (acc, x) -> ...)) holds its current value inside the
             // expression tree: a thread sharing the tree would read another thread's value. Such plans
             // get a private copy per thread, as each Spark task deserializes its own.
@@ -233,10 +271,12 @@ public final class PlanCompiler {
                 Node n = own.get(i);
                 Seq<Attribute> input = seq(n.input());
                 if (n.projection() != null) {
-                    projections[i] = UnsafeProjection.create(seq(n.projection()), input);
+                    projections[i] = generated ? UnsafeProjection.create(seq(n.projection()), input)
+                            : InterpretedUnsafeProjection.createProjection(Binding.bind(seq(n.projection()), input));
                     projections[i].initialize(0);
                 } else {
-                    predicates[i] = Predicate.create(n.condition(), input);
+                    predicates[i] = generated ? Predicate.create(n.condition(), input)
+                            : Predicate.createInterpreted(Binding.bind(n.condition(), input));
                     predicates[i].initialize(0);
                 }
             }
@@ -245,7 +285,7 @@ public final class PlanCompiler {
                 toScala[i] = CatalystTypeConverters.createToScalaConverter(types[i]);
             }
             return new Compiled(CatalystTypeConverters.createToCatalystConverter(inputSchema), projections,
-                    predicates, toScala);
+                    predicates, toScala, generated);
         }
 
         private static boolean hasLambda(Node n) {
@@ -279,7 +319,7 @@ public final class PlanCompiler {
         }
 
         private record Compiled(Function1<Object, Object> toInternal, UnsafeProjection[] projections,
-                                BasePredicate[] predicates, Function1<Object, Object>[] toScala) {
+                                BasePredicate[] predicates, Function1<Object, Object>[] toScala, boolean generated) {
         }
     }
 
@@ -298,6 +338,54 @@ public final class PlanCompiler {
                 return Class.forName(desc.getName(), false, loader);
             } catch (ClassNotFoundException e) {
                 return super.resolveClass(desc);
+            }
+        }
+    }
+
+    /**
+     * Spark's {@code BindReferences} (attributes to input ordinals), which the interpreted
+     * projections need. Its input type, {@code AttributeSeq}, is a class of the Scala package object
+     * {@code expressions}, which Java source cannot name: reached by reflection, once per compile.
+     */
+    private static final class Binding {
+        private static final Class<?> ATTRIBUTE_SEQ;
+        private static final java.lang.reflect.Method BIND_ALL;
+        private static final java.lang.reflect.Method BIND_ONE;
+
+        static {
+            try {
+                ATTRIBUTE_SEQ = Class.forName("org.apache.spark.sql.catalyst.expressions.package$AttributeSeq", true,
+                        Expression.class.getClassLoader());
+                Class<?> bind = Class.forName("org.apache.spark.sql.catalyst.expressions.BindReferences", true,
+                        Expression.class.getClassLoader());
+                BIND_ALL = bind.getMethod("bindReferences", Seq.class, ATTRIBUTE_SEQ);
+                BIND_ONE = bind.getMethod("bindReference", Expression.class, ATTRIBUTE_SEQ, boolean.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        private Binding() {
+        }
+
+        private static Object attributes(Seq<Attribute> input) throws ReflectiveOperationException {
+            return ATTRIBUTE_SEQ.getConstructor(Seq.class).newInstance(input);
+        }
+
+        @SuppressWarnings("unchecked")
+        static Seq<Expression> bind(Seq<Expression> expressions, Seq<Attribute> input) {
+            try {
+                return (Seq<Expression>) BIND_ALL.invoke(null, expressions, attributes(input));
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("cannot bind the plan's expressions: " + e, e);
+            }
+        }
+
+        static Expression bind(Expression expression, Seq<Attribute> input) {
+            try {
+                return (Expression) BIND_ONE.invoke(null, expression, attributes(input), false);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("cannot bind the plan's condition: " + e, e);
             }
         }
     }
