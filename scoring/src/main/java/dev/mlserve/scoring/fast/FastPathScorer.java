@@ -119,7 +119,7 @@ public final class FastPathScorer implements Scorer {
             loaded.attach(spark);
             return spark;
         };
-        PipelineScorer spark = new PipelineScorer(complete, bundle.metadata(), loaded.model());
+        PipelineScorer spark = new PipelineScorer(complete, bundle.metadata(), loaded.model(), loaded.planned());
         BundleMetadata m = spark.metadata();
         RecordValidator validator = validator(spark);
         FastPathCompiler.Compilation compiled = FastPathCompiler.compile(spark.model(), m.sparkSchema(), loaded);

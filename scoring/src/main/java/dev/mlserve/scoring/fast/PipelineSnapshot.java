@@ -63,7 +63,7 @@ public final class PipelineSnapshot {
     public static final String FILE = "pipeline.snapshot";
     private static final Logger LOG = LoggerFactory.getLogger(PipelineSnapshot.class);
     private static final String MAGIC = "mlserve-pipeline-snapshot";
-    static final int FORMAT = 3;
+    static final int FORMAT = 4;
     /** Rows of a DataFrame-valued stage field kept in a snapshot at most (Imputer: one row). */
     private static final int MAX_FRAME_ROWS = 10_000;
     /**
@@ -82,6 +82,7 @@ public final class PipelineSnapshot {
                     + "org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;"
                     + "org.apache.spark.util.collection.**;"
                     + "dev.mlserve.scoring.fast.PipelineSnapshot$FrameRef;dev.mlserve.scoring.fast.SelfCheck$Recorded;"
+                    + "dev.mlserve.scoring.score.PipelineScorer$Planned;"
                     // a pipeline compiled from Spark's plan: its bound expressions, as Spark ships them to tasks
                     + "dev.mlserve.scoring.fast.FastPipeline;dev.mlserve.scoring.fast.Step;dev.mlserve.scoring.fast.PlanCompiler$PlanStep;"
                     + "dev.mlserve.scoring.fast.PlanCompiler$PlanStep$Node;org.apache.spark.sql.catalyst.**;"
@@ -98,13 +99,16 @@ public final class PipelineSnapshot {
         private final SelfCheck.Recorded recorded;
         private final List<FrameRef> frames;
         private final FastPipeline plan;
+        private final PipelineScorer.Planned planned;
         private boolean attached;
 
-        Loaded(PipelineModel model, SelfCheck.Recorded recorded, List<FrameRef> frames, FastPipeline plan) {
+        Loaded(PipelineModel model, SelfCheck.Recorded recorded, List<FrameRef> frames, FastPipeline plan,
+               PipelineScorer.Planned planned) {
             this.model = model;
             this.recorded = recorded;
             this.frames = List.copyOf(frames);
             this.plan = plan;
+            this.planned = planned;
             this.attached = frames.isEmpty();
         }
 
@@ -118,6 +122,11 @@ public final class PipelineSnapshot {
          */
         FastPipeline plan() {
             return plan;
+        }
+
+        /** The schema and outputs planning gave when the snapshot was written. */
+        PipelineScorer.Planned planned() {
+            return planned;
         }
 
         SelfCheck.Recorded recorded() {
@@ -211,6 +220,7 @@ public final class PipelineSnapshot {
                 out.writeObject(recorded);
                 out.writeObject(new ArrayList<>(frames));
                 out.writeObject(plan);
+                out.writeObject(scorer.planned());
                 out.flush();
             }
             verifyReadBack(spark, bundleDirectory, partial, metadata, scorer, checked);
@@ -344,25 +354,28 @@ public final class PipelineSnapshot {
             Object recorded;
             Object frames;
             Object plan;
+            Object transformed;
             try {
                 model = in.readObject();
                 recorded = in.readObject();
                 frames = in.readObject();
                 plan = in.readObject();
+                transformed = in.readObject();
             } catch (java.io.InvalidClassException e) {
                 return unusable(file, e + (in.refused == null ? "" : " (refused: " + in.refused + ")"));
             }
             if (!(model instanceof PipelineModel pipeline)
                     || recorded != null && !(recorded instanceof SelfCheck.Recorded)
                     || !(frames instanceof ArrayList<?> list) || !list.stream().allMatch(FrameRef.class::isInstance)
-                    || plan != null && !(plan instanceof FastPipeline)) {
+                    || plan != null && !(plan instanceof FastPipeline) || !(transformed instanceof PipelineScorer.Planned)) {
                 return unusable(file, "unexpected content");
             }
             @SuppressWarnings("unchecked")
             List<FrameRef> frameRefs = (List<FrameRef>) list;
             LOG.info("pipeline snapshot read: bundle={} stages={} ms={}", bundleDirectory, pipeline.stages().length,
                     (System.nanoTime() - start) / 1_000_000);
-            return Optional.of(new Loaded(pipeline, (SelfCheck.Recorded) recorded, frameRefs, (FastPipeline) plan));
+            return Optional.of(new Loaded(pipeline, (SelfCheck.Recorded) recorded, frameRefs, (FastPipeline) plan,
+                    (PipelineScorer.Planned) transformed));
         } catch (IOException | ClassNotFoundException | RuntimeException e) {
             return unusable(file, e.toString());
         }

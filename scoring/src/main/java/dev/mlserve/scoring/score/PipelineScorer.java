@@ -50,15 +50,39 @@ public final class PipelineScorer implements Scorer {
      * snapshot is ready before the session is, and the supplier completes what transform needs.
      */
     public PipelineScorer(Supplier<SparkSession> spark, BundleMetadata metadata, PipelineModel model) {
+        this(spark, metadata, model, null);
+    }
+
+    /**
+     * Same, with the schema {@code transform} gives, recorded earlier (a snapshot holds it): a stage
+     * such as SQLTransformer needs a session even to plan its schema, and a cold start must not wait
+     * for one.
+     *
+     * @param planned the output schema of {@code transform} over the bundle's input and the
+     *     {@link #availableOutputs} then, or null to plan them
+     */
+    public PipelineScorer(Supplier<SparkSession> spark, BundleMetadata metadata, PipelineModel model,
+                          Planned planned) {
         this.spark = Objects.requireNonNull(spark, "spark");
         this.metadata = metadata;
         this.model = model;
         this.inputSchema = metadata.sparkSchema();
-        this.availableOutputs = Outputs.added(model, inputSchema);
+        this.transformedSchema = planned == null ? null : planned.transformed();
+        this.availableOutputs = planned != null ? List.copyOf(planned.availableOutputs())
+                : Outputs.added(model, inputSchema);
         this.defaultOutputs = metadata.outputs().isEmpty()
                 ? Outputs.standard(availableOutputs)
                 : checkOutputs(metadata.outputs(), availableOutputs);
         this.validator = new RecordValidator(metadata.inputSchema(), RecordValidator.Mode.JSON, false);
+    }
+
+    /** What planning the pipeline over the bundle's input gave: kept in a snapshot. */
+    public record Planned(StructType transformed, List<String> availableOutputs) implements java.io.Serializable {
+    }
+
+    /** This scorer's planning, for a snapshot (plans it now if it was not yet). */
+    public Planned planned() {
+        return new Planned(transformedSchema(), new java.util.ArrayList<>(availableOutputs));
     }
 
     /** Loads the bundle's pipeline (the slow part of a cold start). */
