@@ -33,6 +33,11 @@ public final class FastPipeline implements Serializable {
         return new FastPipeline(slots, inputCount, all);
     }
 
+    /** True when this is Spark's own plan compiled row by row ({@link PlanCompiler}), false for hand-written steps. */
+    boolean compiledFromPlan() {
+        return steps.length == 1 && steps[0] instanceof PlanCompiler.PlanStep;
+    }
+
     /** The slot of a column, or -1. */
     int slot(String column) {
         return slots.getOrDefault(column, -1);

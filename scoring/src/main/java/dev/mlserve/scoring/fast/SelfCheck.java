@@ -159,15 +159,44 @@ final class SelfCheck {
         return new Result(expected.size(), null);
     }
 
-    /** Exact equality of two JSON-ready values. */
+    /**
+     * Exact equality of two JSON-ready values, element by element inside lists and maps (an array of
+     * vectors, as the LSH models give, is a list of double arrays, which {@code List.equals} would
+     * compare by identity).
+     */
     static boolean same(Object a, Object b) {
         if (a instanceof double[] x && b instanceof double[] y) {
             return Arrays.equals(x, y);
+        }
+        if (a instanceof java.util.List<?> x && b instanceof java.util.List<?> y) {
+            if (x.size() != y.size()) {
+                return false;
+            }
+            for (int i = 0; i < x.size(); i++) {
+                if (!same(x.get(i), y.get(i))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (a instanceof Map<?, ?> x && b instanceof Map<?, ?> y) {
+            if (!x.keySet().equals(y.keySet())) {
+                return false;
+            }
+            for (Map.Entry<?, ?> e : x.entrySet()) {
+                if (!same(e.getValue(), y.get(e.getKey()))) {
+                    return false;
+                }
+            }
+            return true;
         }
         return Objects.equals(a, b);
     }
 
     private static String show(Object v) {
+        if (v instanceof java.util.List<?> list) {
+            return list.stream().map(SelfCheck::show).toList() + " (list)";
+        }
         return v instanceof double[] d ? Arrays.toString(d) : v + (v == null ? "" : " (" + v.getClass().getSimpleName() + ")");
     }
 }
