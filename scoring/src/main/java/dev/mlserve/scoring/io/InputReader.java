@@ -293,7 +293,7 @@ public final class InputReader {
     }
 
     /** Validates rows that have named columns (CSV cells as text, Parquet values typed). */
-    private static final class ValidateColumns implements MapPartitionsFunction<Row, Row> {
+    static final class ValidateColumns implements MapPartitionsFunction<Row, Row> {
         private final RecordValidator validator;
         private final String[] inputColumns;
         private final String[] outColumns;
@@ -425,7 +425,7 @@ public final class InputReader {
     }
 
     /** Parses each line as one JSON record, exactly as the API parses a record. */
-    private static final class ValidateJsonLines implements MapPartitionsFunction<Row, Row> {
+    static final class ValidateJsonLines implements MapPartitionsFunction<Row, Row> {
         private final RecordValidator validator;
         private final int fieldCount;
         private final RowScoring scoring;
