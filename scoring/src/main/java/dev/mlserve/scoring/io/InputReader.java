@@ -110,11 +110,13 @@ public final class InputReader {
         }
         requireDistinct(path, header);
         if (header.length == 1 && metadata.inputSchema().size() > 1) {
-            for (String separator : new String[] {";", "\t", "|"}) {
-                if (header[0].contains(separator.equals("\\t") ? "\t" : separator)) {
-                    throw missingColumns(List.of(header), new Violation(-1, null, "the header is one column holding '"
-                            + separator + "': CSV files must be separated by ',' (this one looks separated by '"
-                            + separator + "')"));
+            for (String[] separator : new String[][] {{";", "';'"}, {"\t", "tabs"}, {"|", "'|'"}}) {
+                BadInputException missing = header[0].contains(separator[0]) ? missingColumns(List.of(header),
+                        new Violation(-1, null, "the header is one column holding " + separator[1] + ": CSV files"
+                                + " must be separated by ',' (this one looks separated by " + separator[1] + ")"))
+                        : null;
+                if (missing != null) {
+                    throw missing;
                 }
             }
         }
