@@ -235,7 +235,7 @@ public final class Cli {
         String dir = f.require("--bundle", null);
         int repeat = (int) f.getLong("--repeat", 1, 1);
         f.check(USAGE);
-        String body = f.has("--input") ? Files.readString(Path.of(f.get("--input")))
+        String body = f.has("--input") ? readInput(Path.of(f.get("--input")))
                 : new String(stdin.readAllBytes(), StandardCharsets.UTF_8);
         // the API's parser: our records, MLflow scoring-server bodies, or CSV with a header row
         PredictBody request = PredictBody.parse(body, contentType(f));
@@ -264,6 +264,23 @@ public final class Cli {
         }
         print(Responses.predictions(bundle.metadata(), predictions));
         return 0;
+    }
+
+    /**
+     * The {@code --input} file as UTF-8 text. A missing file is a usage error and bytes that are not
+     * UTF-8 are bad input (exit 2), not a fault of the runner (exit 1).
+     */
+    private static String readInput(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("input " + file.toAbsolutePath() + " does not exist or is not a file");
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file)))
+                    .toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new BadInputException("the input file " + file.getFileName() + " is not valid UTF-8 text: save it"
+                    + " as UTF-8");
+        }
     }
 
     /** {@code --content-type}, else text/csv for a {@code .csv} input file, else JSON. */

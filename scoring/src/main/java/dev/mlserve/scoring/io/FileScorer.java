@@ -112,6 +112,28 @@ public final class FileScorer {
             LOG.warn("file refused: input={} reason={}", input, e.getMessage());
             return failed;
         }
+        try {
+            return scoreValidated(validated, scoring, input, format, run, writer, started);
+        } catch (Exception e) { // Spark's job failure (SparkException) is a checked exception Java does not see
+            Optional<String> why = format == FileFormat.PARQUET ? ContentFailures.parquet(e)
+                    : ContentFailures.compressed(e);
+            if (why.isEmpty()) {
+                throw e;
+            }
+            // the file's bytes, not the service: a FAILED manifest, not a retried fault
+            writer.clear();
+            String error = (format == FileFormat.PARQUET ? "the Parquet file cannot be read: "
+                    : "the file cannot be decompressed: ") + why.get();
+            Manifest failed = manifest(Manifest.FAILED, input, format, run, writer, 0, 0, started, error, List.of(),
+                    0);
+            writer.writeManifest(failed);
+            LOG.warn("file refused: input={} reason={}", input, error);
+            return failed;
+        }
+    }
+
+    private Manifest scoreValidated(ValidatedInput validated, RowScoring scoring, String input, FileFormat format,
+                                    RunInfo run, OutputWriter writer, Instant started) {
         if (scoring == null) {
             return throughTransform(validated, input, format, run, writer, started);
         }

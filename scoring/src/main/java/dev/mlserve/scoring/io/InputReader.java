@@ -40,6 +40,21 @@ import org.apache.spark.sql.types.StructType;
 public final class InputReader {
     static final String CORRUPT = "_corrupt_record";
     /**
+     * What Spark's readers put in place of bytes that are not UTF-8 (a Latin-1 file's accented
+     * letters): a row holding it is rejected rather than scored with its text silently changed.
+     */
+    static final char REPLACEMENT = '\uFFFD';
+    static final String NOT_UTF8 = "not valid UTF-8: the file holds bytes that are not UTF-8 text (save it as"
+            + " UTF-8), or the replacement character U+FFFD";
+    private static final String BOM = "\uFEFF";
+
+    /** A JSON Lines row refused before parsing. */
+    private static final class NotUtf8 extends Exception {
+        NotUtf8() {
+            super(null, null, false, false);
+        }
+    }
+    /**
      * Spark's data source option that turns its glob expansion off (on by default). Without it a path
      * such as {@code incoming/churn/*.csv}, which S3 allows as an object key, reads every CSV beside it.
      */
@@ -68,18 +83,43 @@ public final class InputReader {
 
     /** @param scoring scores valid rows in the validation pass; null to validate only */
     ValidatedInput read(String path, FileFormat format, RowScoring scoring) {
-        return switch (format) {
-            case CSV -> readCsv(path, scoring);
-            case JSONL -> readJsonLines(path, scoring);
-            case PARQUET -> readParquet(path, scoring);
-        };
+        try {
+            return switch (format) {
+                case CSV -> readCsv(path, scoring);
+                case JSONL -> readJsonLines(path, scoring);
+                case PARQUET -> readParquet(path, scoring);
+            };
+        } catch (Exception e) { // Spark's SparkException (reading a header) is a checked exception javac does not see
+            if (format == FileFormat.PARQUET) {
+                throw e;
+            }
+            java.util.Optional<String> why = ContentFailures.compressed(e);
+            if (why.isEmpty()) {
+                throw e;
+            }
+            throw new BadInputException("the file cannot be decompressed: " + why.get(),
+                    List.of(new Violation(-1, null, "upload the whole file as written by gzip")));
+        }
     }
 
     private ValidatedInput readCsv(String path, RowScoring scoring) {
+        FileSniff.requireText(path, spark.sparkContext().hadoopConfiguration());
         String[] header = literal(spark).option("header", "true").csv(path).columns();
         if (header.length == 0) {
             throw new BadInputException("the CSV file is empty or has no header row",
                     List.of(new Violation(-1, null, "a header row naming the columns is required")));
+        }
+        requireDistinct(path, header);
+        if (header.length == 1 && metadata.inputSchema().size() > 1) {
+            for (String[] separator : new String[][] {{";", "';'"}, {"\t", "tabs"}, {"|", "'|'"}}) {
+                BadInputException missing = header[0].contains(separator[0]) ? missingColumns(List.of(header),
+                        new Violation(-1, null, "the header is one column holding " + separator[1] + ": CSV files"
+                                + " must be separated by ',' (this one looks separated by " + separator[1] + ")"))
+                        : null;
+                if (missing != null) {
+                    throw missing;
+                }
+            }
         }
         StructType raw = new StructType();
         for (String column : header) {
@@ -97,6 +137,7 @@ public final class InputReader {
     }
 
     private ValidatedInput readJsonLines(String path, RowScoring scoring) {
+        FileSniff.requireText(path, spark.sparkContext().hadoopConfiguration());
         Dataset<Row> lines = literal(spark).text(path).filter(functions.trim(functions.col("value")).notEqual(""));
         StructType input = new StructType();
         for (FieldSpec f : metadata.inputSchema()) {
@@ -112,7 +153,18 @@ public final class InputReader {
     }
 
     private ValidatedInput readParquet(String path, RowScoring scoring) {
-        Dataset<Row> rows = literal(spark).parquet(path);
+        FileSniff.requireParquet(path, spark.sparkContext().hadoopConfiguration());
+        Dataset<Row> rows;
+        try {
+            rows = literal(spark).parquet(path);
+        } catch (Exception e) { // Spark's SparkException is a checked exception javac does not see
+            java.util.Optional<String> why = ContentFailures.parquet(e);
+            if (why.isEmpty()) {
+                throw e;
+            }
+            throw new BadInputException("the Parquet file cannot be read: " + why.get(),
+                    List.of(new Violation(-1, null, "upload the whole file as written by a Parquet writer")));
+        }
         requireColumns(Arrays.asList(rows.columns()));
         return validate(rows, rows.schema(), RecordValidator.Mode.JSON, FileFormat.PARQUET, scoring);
     }
@@ -130,14 +182,63 @@ public final class InputReader {
 
     /** A required bundle field absent from the file's columns fails the whole file, with its name. */
     private void requireColumns(List<String> columns) {
+        BadInputException missing = missingColumns(columns, null);
+        if (missing != null) {
+            throw missing;
+        }
+    }
+
+    /** The refusal naming every required field absent from the columns (and a hint); null when none is. */
+    private BadInputException missingColumns(List<String> columns, Violation hint) {
         List<Violation> missing = new ArrayList<>();
         for (FieldSpec f : metadata.inputSchema()) {
             if (!f.nullable() && !columns.contains(f.name())) {
                 missing.add(new Violation(-1, f.name(), "required column is missing from the file"));
             }
         }
-        if (!missing.isEmpty()) {
-            throw new BadInputException("the file lacks required columns", missing);
+        if (missing.isEmpty()) {
+            return null;
+        }
+        if (hint != null) {
+            missing.add(hint);
+        }
+        return new BadInputException("the file lacks required columns", missing);
+    }
+
+    /**
+     * Spark renames a header name given twice (ignoring letter case) to name + its position, so such
+     * a file would only be refused as lacking the column. Only when a name ends in its position is
+     * the header read as written, and a repeated name refused as such.
+     */
+    private void requireDistinct(String path, String[] header) {
+        boolean renamed = false;
+        for (int i = 0; i < header.length; i++) {
+            String position = Integer.toString(i);
+            renamed |= header[i].endsWith(position) && header[i].length() > position.length();
+        }
+        if (!renamed) {
+            return;
+        }
+        List<Row> first = literal(spark).option("header", "false").csv(path).limit(1).collectAsList();
+        if (first.isEmpty()) {
+            return;
+        }
+        Row raw = first.get(0);
+        Map<String, String> seen = new LinkedHashMap<>();
+        List<Violation> repeated = new ArrayList<>();
+        for (int i = 0; i < raw.length(); i++) {
+            String name = raw.isNullAt(i) ? "" : raw.getString(i);
+            if (name.isEmpty()) {
+                continue;
+            }
+            String before = seen.putIfAbsent(name.toLowerCase(java.util.Locale.ROOT), name);
+            if (before != null) {
+                repeated.add(new Violation(-1, name, "column appears more than once in the header (as '" + before
+                        + "' before; names must differ, ignoring letter case)"));
+            }
+        }
+        if (!repeated.isEmpty()) {
+            throw new BadInputException("the CSV header names a column more than once", repeated);
         }
     }
 
@@ -195,7 +296,7 @@ public final class InputReader {
     }
 
     /** Validates rows that have named columns (CSV cells as text, Parquet values typed). */
-    private static final class ValidateColumns implements MapPartitionsFunction<Row, Row> {
+    static final class ValidateColumns implements MapPartitionsFunction<Row, Row> {
         private final RecordValidator validator;
         private final String[] inputColumns;
         private final String[] outColumns;
@@ -240,6 +341,11 @@ public final class InputReader {
                         violations.add(new Violation(0, null, "malformed CSV line: expected "
                                 + inputColumns.length + " columns as in the header"));
                     } else {
+                        for (int i = 0; i < inputColumns.length; i++) {
+                            if (row.get(i) instanceof String cell && cell.indexOf(REPLACEMENT) >= 0) {
+                                violations.add(new Violation(0, inputColumns[i], NOT_UTF8));
+                            }
+                        }
                         typed = validator.convert(0, record, violations);
                     }
                     Object[] values = new Object[width];
@@ -322,7 +428,7 @@ public final class InputReader {
     }
 
     /** Parses each line as one JSON record, exactly as the API parses a record. */
-    private static final class ValidateJsonLines implements MapPartitionsFunction<Row, Row> {
+    static final class ValidateJsonLines implements MapPartitionsFunction<Row, Row> {
         private final RecordValidator validator;
         private final int fieldCount;
         private final RowScoring scoring;
@@ -348,11 +454,22 @@ public final class InputReader {
                 @Override
                 public Row next() {
                     String line = lines.next().getString(0);
+                    if (line.startsWith(BOM)) { // a UTF-8 byte order mark: the first line of a Windows-made file
+                        line = line.substring(1);
+                    }
                     violations.clear();
                     Object[] values = new Object[width];
                     Object record;
                     try {
+                        if (line.indexOf(REPLACEMENT) >= 0) {
+                            violations.add(new Violation(0, null, NOT_UTF8));
+                            throw new NotUtf8();
+                        }
                         record = Json.MAPPER.readValue(line, Object.class);
+                    } catch (NotUtf8 e) {
+                        values[fieldCount] = errorsJson(violations);
+                        values[fieldCount + 1] = toJson(line);
+                        return RowFactory.create(values);
                     } catch (JsonProcessingException e) {
                         // A second value on the line is refused too: scoring only the first would drop a record.
                         violations.add(new Violation(0, null, "malformed JSON: " + Json.problem(e)));
