@@ -39,7 +39,7 @@ class PipelineSnapshotFuzzTest {
         try (OutputStream raw = Files.newOutputStream(dir.resolve(PipelineSnapshot.FILE))) {
             DataOutputStream header = new DataOutputStream(raw);
             header.writeUTF("mlserve-pipeline-snapshot");
-            header.writeInt(2);
+            header.writeInt(PipelineSnapshot.FORMAT);
             header.writeUTF(PipelineSnapshot.sparkVersion());
             header.writeUTF(PipelineSnapshot.scalaVersion());
             header.writeUTF(PipelineSnapshot.digest(dir.resolve("pipeline")));
