@@ -9,9 +9,7 @@ import dev.mlserve.scoring.testing.ParityPipelines;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /** Local stores for the emulator's tests. */
 public final class LocalStores {
@@ -27,8 +25,8 @@ public final class LocalStores {
      * events of events/ are written for this bundle.
      */
     public static Path withDemoBundle(Path store) throws IOException, InterruptedException {
-        copy(demoModels(), store.resolve("models"));
-        copy(Path.of("../events/bucket"), store);
+        BundleFiles.copyTree(demoModels(), store.resolve("models"));
+        BundleFiles.copyTree(Path.of("../events/bucket"), store);
         return store;
     }
 
@@ -51,23 +49,11 @@ public final class LocalStores {
     public static Path withParityModel(Path store) throws IOException {
         Bundle source = ParityPipelines.bundle(ParityPipelines.Kind.ONE_HOT_LOGISTIC);
         Path version = store.resolve("models/churn/1");
-        copy(source.directory(), version);
+        BundleFiles.copyTree(source.directory(), version);
         BundleMetadata m = source.metadata();
         BundleFiles.writeMetadata(version, new BundleMetadata("churn", "1", m.sparkVersion(), m.createdAt(),
                 m.inputSchema(), m.outputs(), m.metrics()));
         return store;
     }
 
-    private static void copy(Path from, Path to) throws IOException {
-        try (Stream<Path> paths = Files.walk(from)) {
-            for (Path p : paths.sorted(Comparator.naturalOrder()).toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target);
-                }
-            }
-        }
-    }
 }

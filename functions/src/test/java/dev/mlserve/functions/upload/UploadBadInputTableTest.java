@@ -1,5 +1,6 @@
 package dev.mlserve.functions.upload;
 
+import dev.mlserve.scoring.bundle.BundleFiles;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.verifyNoInteractions;
@@ -104,7 +105,7 @@ class UploadBadInputTableTest {
         root = Files.createTempDirectory("mlserve-upload-bad-input");
         store = new LocalObjectStore(root.resolve("bucket"));
         Bundle bundle = ParityPipelines.bundle(Kind.ONE_HOT_LOGISTIC);
-        copy(bundle.directory(), store.root().resolve("models/" + MODEL + "/1"));
+        BundleFiles.copyTree(bundle.directory(), store.root().resolve("models/" + MODEL + "/1"));
         UploadService service = new UploadService(store, new LocalBundleStore(store.root().resolve("models")),
                 new SparkInlineScoring(TestSpark.session()), JOBS,
                 new UploadService.Settings(BUCKET, "models/", 1 << 20, root.resolve("scratch")));
@@ -401,18 +402,6 @@ class UploadBadInputTableTest {
         return bytes;
     }
 
-    private static void copy(Path from, Path to) throws IOException {
-        try (Stream<Path> paths = Files.walk(from)) {
-            for (Path p : paths.sorted(Comparator.naturalOrder()).toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target);
-                }
-            }
-        }
-    }
 
     private static void deleteTree(Path dir) {
         try (Stream<Path> paths = Files.walk(dir)) {

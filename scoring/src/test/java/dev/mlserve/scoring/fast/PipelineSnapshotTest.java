@@ -56,14 +56,7 @@ class PipelineSnapshotTest {
             Bundle bundle = ParityPipelines.bundle(kind);
             assertThat(bundle.directory().resolve(PipelineSnapshot.FILE)).as(kind.name()).isRegularFile();
             CountDownLatch sessionStarted = new CountDownLatch(1);
-            Supplier<SparkSession> starting = () -> {
-                try {
-                    sessionStarted.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return spark;
-            };
+            Supplier<SparkSession> starting = startingUntil(sessionStarted, spark);
 
             JobCounter jobs = JobCounter.start(spark);
             Optional<FastPathScorer> loaded = assertTimeoutPreemptively(Duration.ofSeconds(60),
@@ -125,14 +118,7 @@ class PipelineSnapshotTest {
         }
         Bundle bundle = new BundleWriter(root).write(model, "text-plan", "1", schema, null, Map.of(), samples);
         CountDownLatch sessionStarted = new CountDownLatch(1);
-        Supplier<SparkSession> starting = () -> {
-            try {
-                sessionStarted.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return spark;
-        };
+        Supplier<SparkSession> starting = startingUntil(sessionStarted, spark);
 
         Optional<FastPathScorer> loaded = assertTimeoutPreemptively(Duration.ofSeconds(60),
                 () -> FastPathScorer.loadSnapshot(starting, bundle), "loading waited for the session");
@@ -148,6 +134,18 @@ class PipelineSnapshotTest {
         PipelineScorer plain = PipelineScorer.load(spark, bundle);
         assertThat(Parity.exact(before)).isEqualTo(Parity.exact(plain.predict(request, null)));
         assertThat(scorer.awaitVerification(Duration.ofMinutes(2))).endsWith("(recorded and live)");
+    }
+
+    /** A session that is still starting: handed out once the latch opens. */
+    private static Supplier<SparkSession> startingUntil(CountDownLatch started, SparkSession spark) {
+        return () -> {
+            try {
+                started.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return spark;
+        };
     }
 
     @Test
