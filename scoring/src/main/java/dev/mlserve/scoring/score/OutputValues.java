@@ -23,14 +23,8 @@ public final class OutputValues {
         if (value instanceof org.apache.spark.mllib.linalg.Vector v) {
             return v.toArray();
         }
-        if (value instanceof java.sql.Date d) {
-            return d.toLocalDate().toString();
-        }
-        if (value instanceof java.sql.Timestamp t) {
-            return t.toInstant().toString();
-        }
-        if (value instanceof java.time.LocalDate || value instanceof java.time.Instant) {
-            return value.toString();
+        if (value instanceof java.util.Date || value instanceof java.time.temporal.Temporal) {
+            return dev.mlserve.scoring.schema.RecordValidator.jsonForm(value); // the input forms: ISO text
         }
         if (value instanceof scala.collection.Seq<?> seq) {
             List<Object> list = new ArrayList<>();
