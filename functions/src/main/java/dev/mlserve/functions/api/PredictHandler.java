@@ -18,7 +18,7 @@ import dev.mlserve.scoring.fast.FastPathScorer;
 import dev.mlserve.scoring.fast.ScorerProvider;
 import dev.mlserve.scoring.score.ModelFailures;
 import dev.mlserve.scoring.score.Scorer;
-import dev.mlserve.scoring.spark.SparkSessions;
+import dev.mlserve.scoring.spark.SessionStart;
 import dev.mlserve.scoring.spark.SparkSettings;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
@@ -30,8 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.apache.spark.sql.SparkSession;
@@ -58,8 +56,10 @@ public final class PredictHandler implements RequestHandler<APIGatewayProxyReque
     private final SnapStartPriming priming;
 
     /**
-     * What Lambda calls: everything built once per container (session, adapters, the models of
-     * {@code MLSERVE_PRELOAD_MODELS}); any failure fails the init. Registers the SnapStart hooks.
+     * What Lambda calls: everything built once per container (adapters, the models of
+     * {@code MLSERVE_PRELOAD_MODELS}), a model that cannot be loaded failing the init; the
+     * SparkSession starts beside the first requests (see {@link #create}). Registers the SnapStart
+     * hooks, whose priming waits for the session so a snapshot holds it up.
      */
     public PredictHandler() {
         this(FunctionConfig.fromEnv(), STANDARD_WIRING, RequestTelemetry.standard(System.out));
@@ -67,9 +67,10 @@ public final class PredictHandler implements RequestHandler<APIGatewayProxyReque
 
     private PredictHandler(FunctionConfig config, BiFunction<FunctionConfig, Supplier<SparkSession>, Adapters> wiring,
                            RequestTelemetry telemetry) {
-        this.service = create(config, wiring);
+        SessionStart spark = SessionStart.of(SparkSettings.defaults("mlserve-api"));
+        this.service = create(config, wiring, spark);
         this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
-        this.priming = new SnapStartPriming(this, service.models(), config.preloadModels());
+        this.priming = new SnapStartPriming(this, service.models(), config.preloadModels(), spark);
         org.crac.Core.getGlobalContext().register(priming);
     }
 
@@ -82,7 +83,8 @@ public final class PredictHandler implements RequestHandler<APIGatewayProxyReque
      */
     public static PredictHandler withAdapters(FunctionConfig config, Adapters adapters) {
         Objects.requireNonNull(adapters, "adapters");
-        return new PredictHandler(create(config, (c, spark) -> adapters), RequestTelemetry.standard(System.out));
+        return new PredictHandler(create(config, (c, spark) -> adapters, SessionStart.of(SparkSettings.defaults(
+                "mlserve-api"))), RequestTelemetry.standard(System.out));
     }
 
     PredictHandler(PredictionService service, RequestTelemetry telemetry) {
@@ -233,17 +235,22 @@ public final class PredictHandler implements RequestHandler<APIGatewayProxyReque
 
 
     /**
-     * Wires the real collaborators from configuration. The SparkSession starts on its own thread
-     * while the adapters are built, the preloaded models' bundles are fetched (an S3 download in
-     * AWS) and their pipeline snapshots read (see {@code PipelineSnapshot}, which needs no session),
-     * so the models are ready about when Spark is.
+     * Wires the real collaborators from configuration. The preloaded models' bundles are fetched
+     * (an S3 download in AWS) and their pipeline snapshots read (see {@code PipelineSnapshot}, which
+     * needs no session); then the SparkSession starts on its own thread and the function is ready
+     * without waiting for it: a model read from its snapshot answers on the fast path at once, and
+     * only what needs Spark (a bundle without a usable snapshot, a request the fast path hands to
+     * {@code transform}, the background check against it) waits for the session.
      */
     static PredictionService create(FunctionConfig config,
                                     BiFunction<FunctionConfig, Supplier<SparkSession>, Adapters> wiring) {
+        return create(config, wiring, SessionStart.of(SparkSettings.defaults("mlserve-api")));
+    }
+
+    static PredictionService create(FunctionConfig config,
+                                    BiFunction<FunctionConfig, Supplier<SparkSession>, Adapters> wiring,
+                                    SessionStart spark) {
         long start = System.nanoTime();
-        CompletableFuture<SparkSession> session = CompletableFuture.supplyAsync(
-                () -> SparkSessions.getOrCreate(SparkSettings.defaults("mlserve-api")), PredictHandler::daemon);
-        Supplier<SparkSession> spark = () -> joined(session);
         Adapters adapters = wiring.apply(config, spark);
         ScorerProvider scorers = new ScorerProvider(spark);
         ScorerCache models = new ScorerCache(adapters.bundleStore(), scorers::scorer,
@@ -254,33 +261,12 @@ public final class PredictHandler implements RequestHandler<APIGatewayProxyReque
         for (int i = 0; i < versions.size(); i++) {
             models.scorer(config.preloadModels().get(i), versions.get(i));
         }
-        // Ready means Spark is up too: a session that cannot start fails the init (Lambda then
-        // starts a fresh container) instead of failing requests the fast path cannot answer.
-        spark.get();
-        LOG.info("api function ready: preloaded={} ms={}", config.preloadModels(), (System.nanoTime() - start) / 1_000_000);
+        // Started after the snapshots are read, so reading them has the CPU to itself.
+        spark.start();
+        LOG.info("api function ready: preloaded={} spark={} ms={}", config.preloadModels(),
+                spark.isReady() ? "up" : "starting", (System.nanoTime() - start) / 1_000_000);
         return new PredictionService(models, RoutingPolicy.from(config),
                 new BatchSubmitter(adapters.objectStore(), adapters.jobs(), config.modelPrefix()), adapters.jobs(),
                 config.publicBaseUrl());
-    }
-
-    private static void daemon(Runnable task) {
-        Thread thread = new Thread(task, "mlserve-spark-start");
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    /** The session, or the exception that stopped it, unwrapped so a failed init names the cause. */
-    private static SparkSession joined(CompletableFuture<SparkSession> session) {
-        try {
-            return session.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException cause) {
-                throw cause;
-            }
-            if (e.getCause() instanceof Error error) {
-                throw error;
-            }
-            throw e;
-        }
     }
 }

@@ -16,8 +16,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.feature.StringIndexerModel;
+import org.apache.spark.sql.SparkSession;
 import org.crac.Context;
 import org.crac.Resource;
 import org.slf4j.Logger;
@@ -26,7 +28,8 @@ import org.slf4j.LoggerFactory;
 /**
  * SnapStart hooks of the API function (an {@code org.crac} resource; a no-op on JVMs without CRaC).
  *
- * <p>{@code beforeCheckpoint}: each preloaded model ({@code MLSERVE_PRELOAD_MODELS}) answers
+ * <p>{@code beforeCheckpoint}: waits for the SparkSession (the function answers before it is up),
+ * then each preloaded model ({@code MLSERVE_PRELOAD_MODELS}) answers
  * {@value #PRIMING_REQUESTS} one-record and {@value #PRIMING_REQUESTS} {@value #BATCH_RECORDS}-record
  * predict requests through the handler (API event in, response out), so request parsing,
  * validation, Spark's DataFrame/transform/collect paths and the JIT are warm in the snapshot. The
@@ -54,18 +57,23 @@ public final class SnapStartPriming implements Resource {
     private final PredictHandler handler;
     private final ScorerCache models;
     private final List<String> preload;
+    private final Supplier<SparkSession> session;
     private int primedRequests;
     private int restores;
 
-    SnapStartPriming(PredictHandler handler, ScorerCache models, List<String> preload) {
+    SnapStartPriming(PredictHandler handler, ScorerCache models, List<String> preload, Supplier<SparkSession> session) {
         this.handler = Objects.requireNonNull(handler, "handler");
         this.models = Objects.requireNonNull(models, "models");
         this.preload = List.copyOf(preload);
+        this.session = Objects.requireNonNull(session, "session");
     }
 
     @Override
     public void beforeCheckpoint(Context<? extends Resource> context) {
         long start = System.nanoTime();
+        // the function answers before its session is up; a snapshot holds it up (a session that
+        // cannot start fails the checkpoint, so the version is not published)
+        session.get();
         int answered = 0;
         for (String model : preload) {
             answered += prime(model);
