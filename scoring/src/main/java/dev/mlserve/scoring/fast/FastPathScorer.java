@@ -109,6 +109,7 @@ public final class FastPathScorer implements Scorer {
      */
     public static Optional<FastPathScorer> loadSnapshot(Supplier<SparkSession> session, Bundle bundle) {
         long start = System.nanoTime();
+        ColdStart.prepareBeside();
         Optional<PipelineSnapshot.Loaded> snapshot = PipelineSnapshot.read(bundle.directory());
         if (snapshot.isEmpty()) {
             return Optional.empty();

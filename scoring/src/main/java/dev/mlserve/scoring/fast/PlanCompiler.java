@@ -22,7 +22,6 @@ import org.apache.spark.sql.catalyst.expressions.InterpretedUnsafeProjection;
 import org.apache.spark.sql.catalyst.expressions.BasePredicate;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.NamedExpression;
-import org.apache.spark.sql.catalyst.expressions.NamedLambdaVariable;
 import org.apache.spark.sql.catalyst.expressions.Nondeterministic;
 import org.apache.spark.sql.catalyst.expressions.Predicate;
 import org.apache.spark.sql.catalyst.expressions.SubqueryExpression;
@@ -33,6 +32,8 @@ import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
 import org.apache.spark.sql.catalyst.plans.logical.Project;
 import org.apache.spark.sql.catalyst.plans.logical.SubqueryAlias;
 import org.apache.spark.sql.catalyst.plans.logical.View;
+import org.apache.spark.sql.internal.SQLConf;
+import org.apache.spark.sql.internal.SQLConf$;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructType;
 import scala.Function1;
@@ -179,6 +180,7 @@ public final class PlanCompiler {
         private transient ThreadLocal<Compiled> compiled;
         private transient volatile boolean codegenStarted;
         private transient volatile boolean codegenReady;
+        private transient boolean originalsTaken;
 
         PlanStep(StructType inputSchema, List<Node> nodes, int[] targets, DataType[] types) {
             this.inputSchema = inputSchema;
@@ -190,6 +192,20 @@ public final class PlanCompiler {
         @Override
         public void apply(Object[] row) {
             Compiled c = compiled();
+            if (c.conf() == null) {
+                evaluate(c, row);
+            } else {
+                // Spark's interpreted evaluation creates some evaluators lazily on the first row (the
+                // serializer of a UDF returning a vector): keep those interpreted too, so a cold
+                // start never waits for generated code
+                SQLConf$.MODULE$.withExistingConf(c.conf(), () -> {
+                    evaluate(c, row);
+                    return null;
+                });
+            }
+        }
+
+        private void evaluate(Compiled c, Object[] row) {
             InternalRow current;
             try {
                 current = (InternalRow) c.toInternal.apply(RowFactory.create(
@@ -261,10 +277,10 @@ public final class PlanCompiler {
 
         @SuppressWarnings("unchecked")
         private Compiled compile(boolean generated) {
-            // A lambda's variable (aggregate(xs, 0D, (acc, x) -> ...)) holds its current value inside the
-            // expression tree: a thread sharing the tree would read another thread's value. Such plans
-            // get a private copy per thread, as each Spark task deserializes its own.
-            List<Node> own = nodes.stream().anyMatch(PlanStep::hasLambda) ? copy(nodes) : nodes;
+            // Expressions hold state while they evaluate: a lambda's variable (aggregate(xs, 0D, (acc, x)
+            // -> ...)) its current value, a UDF's result serializer the row it reuses. Every evaluator
+            // but the first gets a private copy of the plan, as each Spark task deserializes its own.
+            List<Node> own = claimOriginals() ? nodes : copy(nodes);
             UnsafeProjection[] projections = new UnsafeProjection[own.size()];
             BasePredicate[] predicates = new BasePredicate[own.size()];
             for (int i = 0; i < own.size(); i++) {
@@ -284,18 +300,20 @@ public final class PlanCompiler {
             for (int i = 0; i < types.length; i++) {
                 toScala[i] = CatalystTypeConverters.createToScalaConverter(types[i]);
             }
+            SQLConf conf = null;
+            if (!generated && org.apache.spark.TaskContext.get() == null) { // a task's conf is read-only
+                conf = SQLConf.get().clone();
+                conf.setConfString("spark.sql.codegen.factoryMode", "NO_CODEGEN");
+            }
             return new Compiled(CatalystTypeConverters.createToCatalystConverter(inputSchema), projections,
-                    predicates, toScala, generated);
+                    predicates, toScala, generated, conf);
         }
 
-        private static boolean hasLambda(Node n) {
-            List<Expression> roots = n.projection() != null ? List.of(n.projection()) : List.of(n.condition());
-            for (Expression root : roots) {
-                if (root.find(e -> e instanceof NamedLambdaVariable).isDefined()) {
-                    return true;
-                }
-            }
-            return false;
+        /** True for the first evaluator only: it may use the plan's own expressions. */
+        private synchronized boolean claimOriginals() {
+            boolean first = !originalsTaken;
+            originalsTaken = true;
+            return first;
         }
 
         @SuppressWarnings("unchecked")
@@ -319,7 +337,8 @@ public final class PlanCompiler {
         }
 
         private record Compiled(Function1<Object, Object> toInternal, UnsafeProjection[] projections,
-                                BasePredicate[] predicates, Function1<Object, Object>[] toScala, boolean generated) {
+                                BasePredicate[] predicates, Function1<Object, Object>[] toScala, boolean generated,
+                                SQLConf conf) {
         }
     }
 

@@ -218,8 +218,19 @@ class TypedInputsParityTest {
     @Test
     void aPlanWithLambdaFunctions_answersConcurrentRequestsExactlyAsOneThreadDoes() throws Exception {
         // aggregate(xs, ...) keeps its lambda variable's value inside the expression: threads must not share it
-        FastPathScorer fast = FastPathScorer.load(spark, mixed("mixed-threads"));
-        List<String> columns = List.of("xsum", "probability");
+        assertConcurrentAnswersMatchOneThread(mixed("mixed-threads"), List.of("xsum", "probability"));
+    }
+
+    @Test
+    void aPlanWithVectorUdfs_answersConcurrentRequestsExactlyAsOneThreadDoes() throws Exception {
+        // a UDF returning a vector converts it with a serializer that reuses its row: threads must not share it
+        assertConcurrentAnswersMatchOneThread(bundle("vector-svc-threads",
+                new MinMaxScaler().setInputCol("features").setOutputCol("scaled"),
+                new LinearSVC().setFeaturesCol("scaled").setMaxIter(10)), List.of("scaled", "rawPrediction"));
+    }
+
+    private void assertConcurrentAnswersMatchOneThread(Bundle bundle, List<String> columns) throws Exception {
+        FastPathScorer fast = FastPathScorer.load(spark, bundle);
         List<List<Map<String, Object>>> requests = new ArrayList<>();
         List<String> expected = new ArrayList<>();
         for (int t = 0; t < 4; t++) {
